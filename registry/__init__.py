@@ -1,0 +1,40 @@
+"""registry: a GitOps config-and-prompt registry for LLM applications.
+
+import registry
+reg = registry.open(".")                 # or registry.open(".", ref="v1.4.0")
+prod = reg.resolve("prod")
+unit = prod.prompts["support-answer"]
+messages = unit.render(question="…", passages=["…"])
+art = registry.load_artifact("build/prod.json", expect="sha256:…")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "load_artifact", "open"]
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from registry.repo import Registry
+    from registry.runtime import Artifact
+
+
+def open(path: str | Path = ".", ref: str | None = None) -> Registry:
+    """Open the registry at (or above) `path`, from the working tree or a git ref."""
+    from registry.repo import open_registry
+
+    return open_registry(path, ref)
+
+
+def load_artifact(path: str | Path, expect: str | None = None) -> Artifact:
+    """Read a rendered artifact and verify its fingerprints (see registry.runtime)."""
+    from registry.runtime import load_artifact as _load
+
+    return _load(path, expect)
+
+
+def __getattr__(name: str) -> Any:
+    raise AttributeError(name)

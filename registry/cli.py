@@ -1,0 +1,247 @@
+"""The `registry` command: parses arguments, calls the core, prints, exits. Nothing else.
+
+Exit codes: 0 passed · 1 findings at error level or unwaived drift · 2 could not run ·
+3 internal error (one line to the user, the traceback to a log file).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from registry.errors import RegistryError
+
+app = typer.Typer(
+    name="registry",
+    help="GitOps config-and-prompt registry for LLM applications: validate, diff, gate, render.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+ROOT_HELP = "Registry folder (default: nearest folder upward with registry.yaml or environments/)."
+FORMATS = ("text", "json", "markdown", "github", "sarif")
+
+
+def guarded(fn: F) -> F:
+    """Map RegistryError to exit 2 and anything unexpected to exit 3 with a log file."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except RegistryError as exc:
+            typer.echo(f"registry: error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception:  # noqa: BLE001 - a bug: one line to the user, the rest to a log
+            fd, log = tempfile.mkstemp(prefix="registry-crash-", suffix=".log")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(traceback.format_exc())
+            kind = sys.exc_info()[0]
+            typer.echo(
+                f"registry: internal error ({kind.__name__ if kind else 'unknown'}); "
+                f"details in {log}",
+                err=True,
+            )
+            raise typer.Exit(3) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _emit(text: str, output: Path | None = None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        from registry.atomic import write_text
+
+        write_text(output, text)
+
+
+def _open(root: Path | None, ref: str | None = None) -> Any:
+    from registry.repo import open_registry
+
+    return open_registry(root, ref)
+
+
+def _choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    if value not in choices:
+        raise RegistryError(f"unknown {what} {value!r} (choose from: {', '.join(choices)})")
+    return value
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    return [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
+
+
+RootOpt = typer.Option(None, "--root", help=ROOT_HELP, file_okay=False)
+FormatOpt = typer.Option("text", "--format", "-f", help="text | json | markdown | github | sarif")
+SelectOpt = typer.Option(
+    None, "--select", help="Only these codes (prefixes allowed), comma-separated."
+)
+IgnoreOpt = typer.Option(
+    None, "--ignore", help="Skip these codes (prefixes allowed), comma-separated."
+)
+
+
+@app.command()
+@guarded
+def validate(
+    root: Path | None = RootOpt,
+    ref: str | None = typer.Option(None, "--ref", help="Validate the registry at a git ref."),
+    fmt: str = FormatOpt,
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
+    files: list[str] | None = typer.Argument(None, hidden=True),
+) -> None:
+    """Schema + rules on the whole registry (file arguments from pre-commit are accepted;
+    the whole registry is always validated, for context)."""
+    from registry import report
+    from registry.gate import check as run_check
+
+    _choice(fmt, FORMATS, "format")
+    result = run_check(
+        _open(root, ref), select_codes=_codes(select), ignore_codes=_codes(ignore), drift=False
+    )
+    _emit(report.render(result, fmt))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@guarded
+def check(
+    root: Path | None = RootOpt,
+    base: str | None = typer.Option(None, "--base", help="Also check what changed since REF."),
+    fmt: str = FormatOpt,
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
+    files: list[str] | None = typer.Argument(None, hidden=True),
+) -> None:
+    """Validate + drift gate on every parity pair + waivers: the merge gate."""
+    from registry import report
+
+    _choice(fmt, FORMATS, "format")
+    result = _check(root, base, _codes(select), _codes(ignore))
+    _emit(report.render(result, fmt))
+    raise typer.Exit(result.exit_code)
+
+
+def _check(root: Path | None, base: str | None, select: list[str], ignore: list[str]) -> Any:
+    from registry.gate import check as run_check
+
+    reg = _open(root)
+    if base is None:
+        return run_check(reg, select_codes=select, ignore_codes=ignore)
+    from registry.change import check_change
+
+    return check_change(reg, _open(root, base), select_codes=select, ignore_codes=ignore)
+
+
+@app.command()
+@guarded
+def report(
+    root: Path | None = RootOpt,
+    base: str | None = typer.Option(None, "--base", help="Include a 'this change' section."),
+    fmt: str = FormatOpt,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomically)."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Publish only: always exit 0."),
+) -> None:
+    """The check result as text, JSON, Markdown, GitHub annotations or SARIF."""
+    from registry import report as reporters
+
+    _choice(fmt, FORMATS, "format")
+    result = _check(root, base, [], [])
+    _emit(reporters.render(result, fmt), output)
+    raise typer.Exit(0 if exit_zero else result.exit_code)
+
+
+@app.command()
+@guarded
+def diff(
+    envs: list[str] | None = typer.Argument(None, help="ENV_A ENV_B, or with --base: ENV…"),
+    root: Path | None = RootOpt,
+    base: str | None = typer.Option(None, "--base", help="Compare REF with --head (a PR diff)."),
+    head: str | None = typer.Option(None, "--head", help="Head ref (default: the working tree)."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when behavior differs."),
+) -> None:
+    """Behavior differences between two environments, or what a change does to each."""
+    from registry import diffcmd
+
+    _choice(fmt, ("text", "json"), "format")
+    names = envs or []
+    if base is None:
+        if len(names) != 2:
+            raise RegistryError("diff takes two environments (ENV_A ENV_B), or --base REF")
+        reg = _open(root)
+        text, differs = diffcmd.env_diff(reg, names[0], names[1], fmt)
+    else:
+        from registry.change import change_diff
+
+        text, differs = change_diff(_open(root, head), _open(root, base), names, fmt)
+    _emit(text)
+    raise typer.Exit(1 if exit_code and differs else 0)
+
+
+@app.command()
+@guarded
+def render(
+    env: str = typer.Argument(..., help="Environment to render."),
+    root: Path | None = RootOpt,
+    ref: str | None = typer.Option(None, "--ref", help="Render the registry at a git ref."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomically)."),
+) -> None:
+    """The deploy artifact: resolved JSON + fingerprints + source commit."""
+    from registry import render as rendering
+    from registry.redact import Redactor
+    from registry.rules.secrets import literal_secrets
+
+    reg = _open(root, ref)
+    resolved = reg.resolve(env)
+    errors = [f for f in resolved.findings if f.severity == "error"]
+    if errors or not all(d.ok for d in resolved.chain):
+        from registry.report.text import finding_line
+
+        for f in errors:
+            typer.echo(finding_line(f), err=True)
+        raise RegistryError(f"environment {env!r} does not resolve cleanly; run registry validate")
+    text = Redactor(literal_secrets(reg))(rendering.dumps(rendering.artifact(reg, resolved)))
+    _emit(text, output)
+
+
+@app.command()
+@guarded
+def show(
+    env: str = typer.Argument(..., help="Environment."),
+    prompt: str = typer.Argument(..., help="Prompt id."),
+    root: Path | None = RootOpt,
+    ref: str | None = typer.Option(None, "--ref", help="Show the registry at a git ref."),
+) -> None:
+    """One resolved unit, readable, with where each value comes from."""
+    from registry import diffcmd
+
+    _emit(diffcmd.show_unit(_open(root, ref), env, prompt))
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,116 @@
+"""Human views of resolved config: `registry diff ENV_A ENV_B` and `registry show ENV PROMPT`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from registry.diff import ABSENT, UnitDiff, diff_environments
+from registry.errors import RegistryError
+from registry.redact import Redactor
+from registry.repo import Registry
+from registry.resolve import Origin
+
+
+def _where(origin: Origin | None) -> str:
+    return f"{origin[0]}:{origin[1]}" if origin else "-"
+
+
+def _value(value: Any) -> str:
+    if value is ABSENT:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def unit_diff_lines(d: UnitDiff, name_a: str, name_b: str) -> list[str]:
+    """A unit's differences: field path, both values, and the file:line each comes from."""
+    if d.status != "changed":
+        side = name_a if d.status == "only_a" else name_b
+        diff = d.differences[0]
+        origin = diff.origin_a or diff.origin_b
+        return [
+            f"  {d.prompt}: bound in {side} only (version "
+            f"{diff.a if diff.a is not ABSENT else diff.b}, {_where(origin)})"
+        ]
+    out = [f"  {d.prompt}: {d.fp_a} → {d.fp_b}"]
+    for x in d.differences:
+        out.append(f"    {x.field}:")
+        if x.text_diff is not None:
+            out.extend(f"      {line}" for line in x.text_diff)
+        else:
+            out.append(f"      {name_a}: {_value(x.a)}  ({_where(x.origin_a)})")
+            out.append(f"      {name_b}: {_value(x.b)}  ({_where(x.origin_b)})")
+    return out
+
+
+def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
+    """The text (or JSON) of `registry diff A B`, and whether behavior differs."""
+    env_a, env_b = reg.resolve(a), reg.resolve(b)
+    equal, diffs = diff_environments(env_a, env_b)
+    redact = _redactor(reg)
+    if fmt == "json":
+        from registry.report.json_report import plain
+
+        data = {
+            "a": a,
+            "b": b,
+            "fingerprint_a": env_a.fingerprint,
+            "fingerprint_b": env_b.fingerprint,
+            "equal": equal,
+            "units": [
+                {
+                    "prompt": d.prompt,
+                    "status": d.status,
+                    "fingerprint_a": d.fp_a,
+                    "fingerprint_b": d.fp_b,
+                    "differences": [
+                        {"path": x.path, "a": plain(x.a), "b": plain(x.b), "text_diff": x.text_diff}
+                        for x in d.differences
+                    ],
+                }
+                for d in diffs
+            ],
+        }
+        return redact(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"), bool(
+            diffs
+        )
+    lines = [f"{a} {env_a.fingerprint}", f"{b} {env_b.fingerprint}"]
+    if not diffs:
+        lines.append(f"no behavior differences ({len(equal)} unit(s) equal)")
+    else:
+        lines.append(f"{len(diffs)} unit(s) differ, {len(equal)} equal:")
+        for d in diffs:
+            lines.extend(unit_diff_lines(d, a, b))
+    return redact("\n".join(lines) + "\n"), bool(diffs)
+
+
+def show_unit(reg: Registry, env: str, prompt: str) -> str:
+    resolved = reg.resolve(env)
+    unit = resolved.prompts.get(prompt)
+    if unit is None:
+        known = ", ".join(sorted(resolved.prompts)) or "none"
+        raise RegistryError(f"prompt {prompt!r} is not bound in {env} (bound: {known})")
+    lines = [
+        f"{prompt} in {env}",
+        f"fingerprint: {unit.fingerprint}",
+        f"version: {unit.version}  ({_where(unit.origin(('version',)))})",
+        f"model: {unit.model}  ({_where(unit.origin(('model',)))})",
+        "params:",
+    ]
+    for key, value in sorted(unit.params.items()):
+        lines.append(f"  {key}: {_value(value)}  ({_where(unit.origin(('params', key)))})")
+    lines.append(f"tools: {', '.join(unit.tool_order) or '(none)'}")
+    lines.append(f"rag: {_value(unit.rag) if unit.rag else '(none)'}")
+    lines.append(f"routing: {_value(unit.routing)}  ({_where(unit.origin(('routing',)))})")
+    lines.append(f"response_format: {_value(unit.response_format)}")
+    for i, msg in enumerate(unit.messages):
+        lines.append(f"messages[{i}] ({msg['role']}):  ({_where(unit.origin(('messages', i)))})")
+        lines.extend("  | " + line for line in msg["content"].splitlines())
+    return _redactor(reg)("\n".join(lines) + "\n")
+
+
+def _redactor(reg: Registry) -> Redactor:
+    from registry.rules.secrets import literal_secrets
+
+    return Redactor(literal_secrets(reg))

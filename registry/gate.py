@@ -1,0 +1,237 @@
+"""Gate: differences on parity pairs, minus valid waivers, are drift (DRIFT001/DRIFT002).
+
+`check()` is the merge gate: validate + drift on every parity pair + waivers, in one result
+object that every reporter formats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from registry import tokens
+from registry.diff import ABSENT, Difference, UnitDiff, diff_environments
+from registry.findings import Finding, count, make
+from registry.repo import Registry
+from registry.resolve import Environment, Origin
+from registry.validate import finish, validate
+from registry.waivers import Waiver, load_waivers, segments
+
+
+@dataclasses.dataclass
+class PairReport:
+    """One parity pair: which units are equal, drifting, or waived."""
+
+    a: str
+    b: str
+    fingerprint_a: str
+    fingerprint_b: str
+    equal: list[str]
+    diffs: list[UnitDiff]
+    waived: dict[str, str] = dataclasses.field(default_factory=dict)  # difference path -> waiver
+
+    def drifting(self) -> list[str]:
+        return [
+            d.prompt for d in self.diffs if any(x.path not in self.waived for x in d.differences)
+        ]
+
+    def waived_units(self) -> list[str]:
+        return [d.prompt for d in self.diffs if all(x.path in self.waived for x in d.differences)]
+
+
+@dataclasses.dataclass
+class CheckResult:
+    """Everything a reporter needs; the core never prints."""
+
+    root: str
+    findings: list[Finding]
+    pairs: list[PairReport]
+    waivers: list[Waiver]
+    literal_secrets: list[str]
+    environments: dict[str, str]  # name -> environment fingerprint
+    today: dt.date
+    tokenizer: str = dataclasses.field(default_factory=tokens.name)
+    change: Any = None  # the "this change" section, with --base
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = count(self.findings)
+        c["waived"] = sum(len(p.waived) for p in self.pairs)
+        return c
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.severity == "error" for f in self.findings) else 0
+
+
+def check(
+    reg: Registry,
+    *,
+    today: dt.date | None = None,
+    select_codes: Iterable[str] = (),
+    ignore_codes: Iterable[str] = (),
+    drift: bool = True,
+) -> CheckResult:
+    today = today or dt.date.today()
+    validation = validate(reg)
+    found = list(validation.findings)
+    pairs: list[PairReport] = []
+    waivers, waiver_findings = load_waivers(
+        reg.waivers_doc, today, reg.settings.max_days, reg.environments
+    )
+    if drift:
+        found.extend(waiver_findings)
+        for a, b in reg.parity_pairs():
+            pair, pair_findings = gate_pair(validation.envs[a], validation.envs[b], waivers)
+            pairs.append(pair)
+            found.extend(pair_findings)
+        found.extend(_stale(waivers, reg.parity_pairs()))
+    from registry.rules.secrets import literal_secrets
+
+    return CheckResult(
+        root=str(reg.root),
+        findings=finish(reg, found, select_codes, ignore_codes),
+        pairs=pairs,
+        waivers=waivers if drift else [],
+        literal_secrets=sorted(literal_secrets(reg)),
+        environments={n: e.fingerprint for n, e in validation.envs.items()},
+        today=today,
+    )
+
+
+def gate_pair(
+    env_a: Environment, env_b: Environment, waivers: list[Waiver]
+) -> tuple[PairReport, list[Finding]]:
+    equal, diffs = diff_environments(env_a, env_b)
+    pair = PairReport(env_a.name, env_b.name, env_a.fingerprint, env_b.fingerprint, equal, diffs)
+    live = [
+        w
+        for w in waivers
+        if w.pair_matches(env_a.name, env_b.name) and w.status in ("active", "too_long")
+    ]
+    for w in live:
+        _check_expect(w, env_a, env_b)
+    unwaived: list[Difference] = []
+    for unit_diff in diffs:
+        for diff in unit_diff.differences:
+            waiver = _covering(live, diff)
+            if waiver is None:
+                unwaived.append(diff)
+            else:
+                pair.waived[diff.path] = waiver.id
+                waiver.covered.append(diff.path)
+    findings = [_drift_finding(env_a, env_b, group) for group in _group(unwaived)]
+    findings.extend(
+        w.finding(
+            "WAIVER004",
+            "expect fingerprints no longer match; it covers nothing",
+            "expect",
+            "review the new difference, then update expect",
+        )
+        for w in live
+        if w.status == "mismatch"
+    )
+    return pair, findings
+
+
+def _check_expect(w: Waiver, env_a: Environment, env_b: Environment) -> None:
+    if not w.expect:
+        return
+    segs = segments(w.path)
+    pids = [
+        p
+        for p in sorted(set(env_a.prompts) | set(env_b.prompts))
+        if len(segs) > 1 and segs[1] in ("*", p)
+    ]
+    for pid in pids:
+        for env in (env_a, env_b):
+            unit = env.prompts.get(pid)
+            actual = unit.fingerprint if unit else None
+            if env.name in w.expect and w.expect[env.name] != actual:
+                w.status = "mismatch"
+
+
+def _covering(waivers: list[Waiver], diff: Difference) -> Waiver | None:
+    from registry.waivers import covers
+
+    target = segments(diff.path)
+    for w in waivers:
+        if w.status != "mismatch" and covers(w.segments, target):
+            return w
+    return None
+
+
+def _stale(waivers: list[Waiver], pairs: list[tuple[str, str]]) -> list[Finding]:
+    out = []
+    for w in waivers:
+        if w.status in ("active", "too_long") and not w.covered:
+            is_pair = any(w.pair_matches(a, b) for a, b in pairs)
+            why = "covers no drift" if is_pair else f"{w.envs[0]}/{w.envs[1]} is not a parity pair"
+            w.status = "stale"
+            out.append(
+                w.finding(
+                    "WAIVER003", f"{why}: remove it", "path", "delete the waiver from waivers.yaml"
+                )
+            )
+    return out
+
+
+def _group(diffs: list[Difference]) -> list[list[Difference]]:
+    """The same difference in several units (a routing change) is one finding."""
+    groups: dict[tuple[str, str, str], list[Difference]] = {}
+    for d in diffs:
+        key = (d.field, _short(d.a, 10_000), _short(d.b, 10_000))
+        groups.setdefault(key, []).append(d)
+    return list(groups.values())
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = "(absent)" if value is ABSENT else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _drift_finding(env_a: Environment, env_b: Environment, group: list[Difference]) -> Finding:
+    first = group[0]
+    units = ", ".join(d.prompt for d in group)
+    own_a, own_b = env_a.own_file(), env_b.own_file()
+    oa, ob = first.origin_a, first.origin_b
+    here: Origin | None = oa
+    other: Origin | None = ob
+    if oa is None or (oa[0] != own_a and ob is not None and ob[0] == own_b):
+        here, other = ob, oa
+    assert here is not None
+    elsewhere = (
+        f"; {env_b.name if here is oa else env_a.name} value from {other[0]}:{other[1]}"
+        if other
+        else ""
+    )
+    if not first.field:
+        side = env_a.name if first.a is not ABSENT else env_b.name
+        return make(
+            "DRIFT002",
+            f"prompt {first.prompt!r} is bound in {side} only ({env_a.name} vs {env_b.name})",
+            here[0],
+            here[1],
+            here[2],
+            path=first.path,
+            hint="bind it on both sides, or add a waiver while it rolls out",
+        )
+    if first.text_diff is not None:
+        what = f"{first.field} differs ({len(first.text_diff)}-line diff)"
+    else:
+        what = (
+            f"{first.field}: {_short(first.a)} in {env_a.name}, {_short(first.b)} in {env_b.name}"
+        )
+    scope = f"prompt {units}" if len(group) == 1 else f"{len(group)} prompts: {units}"
+    return make(
+        "DRIFT001",
+        f"{env_a.name} and {env_b.name} differ in {what} ({scope}{elsewhere})",
+        here[0],
+        here[1],
+        here[2],
+        path=first.path,
+        hint=f"make them equal (registry promote {env_a.name} {env_b.name}), or add an "
+        "expiring waiver",
+    )

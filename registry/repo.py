@@ -1,0 +1,219 @@
+"""A registry repository, loaded: settings, prompt versions, partials, layers and waivers.
+
+Every file goes through `registry.load` and its kind's JSON Schema exactly once; what comes
+back is data plus findings. Resolution of environments is in `registry.resolve`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from registry import schema
+from registry.errors import RegistryError
+from registry.findings import Finding, make
+from registry.load import Document, decode, load_bytes
+from registry.settings import Settings
+from registry.source import Escape, GitRef, WorkTree, find_root, open_source
+
+if TYPE_CHECKING:
+    from registry.resolve import Environment
+
+PROMPT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
+ENV_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+VERSION_FILE = re.compile(r"v([1-9][0-9]{0,5})\.yaml\Z")
+PARTIALS = "prompts/_partials"
+
+
+class Partial:
+    """A shared Jinja2 partial: its file and text."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+
+
+class Registry:
+    """One registry at one source (working tree or git ref), loaded and schema-checked."""
+
+    def __init__(self, root: Path, source: WorkTree | GitRef) -> None:
+        self.root = root
+        self.source = source
+        self.findings: list[Finding] = []
+        self.prompts: dict[str, dict[int, Document]] = {}
+        self.partials: dict[str, Partial] = {}
+        self.layers: dict[str, Document] = {}
+        self.settings_doc = self._load("registry.yaml", "registry")
+        self.settings = Settings.from_data(self.settings_doc.data if self.settings_doc else None)
+        self._load_prompts()
+        self._load_layers()
+        self.waivers_doc = self._load("waivers.yaml", "waivers")
+        self.environments = self._environment_names()
+        self._resolved: dict[str, Environment] = {}
+
+    # -- loading -------------------------------------------------------------------------
+    def _read(self, rel: str) -> bytes | None:
+        try:
+            return self.source.read(rel)
+        except Escape:
+            self.findings.append(
+                make(
+                    "REF003",
+                    f"{rel} resolves outside the registry",
+                    rel,
+                    1,
+                    1,
+                    hint="replace the symlink with the file itself",
+                )
+            )
+            return None
+
+    def _load(self, rel: str, kind: str) -> Document | None:
+        raw = self._read(rel)
+        if raw is None:
+            return None
+        doc, findings = load_bytes(raw, rel)
+        self.findings.extend(findings)
+        self.findings.extend(schema.check(doc, kind))
+        if doc.data is not None and not isinstance(doc.data, dict):
+            doc.data = None
+        return doc
+
+    def _load_prompts(self) -> None:
+        for rel in self.source.list("prompts"):
+            parts = rel.split("/")
+            if rel.startswith(PARTIALS + "/"):
+                if rel.endswith(".j2"):
+                    self._load_partial(rel)
+                continue
+            if not rel.endswith((".yaml", ".yml")):
+                continue
+            match = VERSION_FILE.match(parts[-1])
+            if len(parts) != 3 or not match:
+                self.findings.append(
+                    make(
+                        "SCHEMA001",
+                        f"{rel} is not a prompt version file",
+                        rel,
+                        1,
+                        1,
+                        hint="prompt versions live at prompts/<prompt-id>/v<N>.yaml",
+                    )
+                )
+                continue
+            if not self._check_name(parts[1], PROMPT_ID, "prompt id", rel):
+                continue
+            doc = self._load(rel, "prompt")
+            if doc is not None:
+                self.prompts.setdefault(parts[1], {})[int(match.group(1))] = doc
+
+    def _load_partial(self, rel: str) -> None:
+        raw = self._read(rel)
+        if raw is None:
+            return
+        text, finding = decode(raw, rel)
+        if finding is not None:
+            self.findings.append(finding)
+            return
+        self.partials[rel[len(PARTIALS) + 1 :]] = Partial(rel, text)
+
+    def _load_layers(self) -> None:
+        for rel in self.source.list("environments"):
+            if not rel.endswith((".yaml", ".yml")) or rel.count("/") != 1:
+                continue
+            name = rel.split("/")[1].rsplit(".", 1)[0]
+            if rel.endswith(".yml"):
+                self.findings.append(
+                    make("SCHEMA001", f"{rel}: use the .yaml extension", rel, 1, 1)
+                )
+                continue
+            if not self._check_name(name, ENV_NAME, "environment name", rel):
+                continue
+            doc = self._load(rel, "environment")
+            if doc is not None:
+                self.layers[name] = doc
+
+    def _check_name(self, name: str, pattern: re.Pattern[str], what: str, rel: str) -> bool:
+        if pattern.match(name):
+            return True
+        if not name.isascii() or any(not c.isprintable() for c in name):
+            self.findings.append(
+                make(
+                    "PRM005",
+                    f"{what} {name!r} has non-ASCII or invisible characters",
+                    rel,
+                    1,
+                    1,
+                    hint="ids must be plain ASCII",
+                )
+            )
+        else:
+            self.findings.append(
+                make(
+                    "SCHEMA001",
+                    f"{what} {name!r} is not valid",
+                    rel,
+                    1,
+                    1,
+                    hint=f"it must match {pattern.pattern.removesuffix(chr(92) + 'Z')}",
+                )
+            )
+        return False
+
+    def _environment_names(self) -> list[str]:
+        declared = self.settings.environments
+        if declared is None:
+            return sorted(n for n in self.layers if n != "base")
+        doc = self.settings_doc
+        names = []
+        for i, name in enumerate(declared):
+            if name in self.layers:
+                names.append(name)
+            elif doc is not None:
+                line, col = doc.pos(("environments", i))
+                self.findings.append(
+                    make(
+                        "REF001",
+                        f"environment {name!r} has no file environments/{name}.yaml",
+                        doc.file,
+                        line,
+                        col,
+                    )
+                )
+        return names
+
+    # -- queries -------------------------------------------------------------------------
+    def parity_pairs(self) -> list[tuple[str, str]]:
+        """Pairs that must match. Default: staging/prod when both exist."""
+        if self.settings.parity is not None:
+            return [p for p in self.settings.parity if p[0] in self.layers and p[1] in self.layers]
+        if "staging" in self.environments and "prod" in self.environments:
+            return [("staging", "prod")]
+        return []
+
+    def resolve(self, env: str) -> Environment:
+        """The resolved environment (units, ops, fingerprint). Unknown env: RegistryError."""
+        if env not in self._resolved:
+            if env not in self.environments:
+                known = ", ".join(self.environments) or "none"
+                raise RegistryError(f"unknown environment {env!r} (known: {known})")
+            from registry.resolve import resolve_environment
+
+            self._resolved[env] = resolve_environment(self, env)
+        return self._resolved[env]
+
+    def resolve_all(self) -> dict[str, Environment]:
+        return {name: self.resolve(name) for name in self.environments}
+
+    def prompt_doc(self, prompt: str, version: int) -> Document | None:
+        return self.prompts.get(prompt, {}).get(version)
+
+    def describe_source(self) -> dict[str, Any]:
+        return self.source.describe()
+
+
+def open_registry(path: str | Path | None = None, ref: str | None = None) -> Registry:
+    """Open the registry at (or above) `path`, from the working tree or a git ref."""
+    root = find_root(path)
+    return Registry(root, open_source(root, ref))

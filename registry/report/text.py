@@ -1,0 +1,52 @@
+"""Text: `path:line:col: severity CODE message` + hint, like compilers and linters."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from registry.findings import Finding
+
+if TYPE_CHECKING:
+    from registry.gate import CheckResult
+
+
+def finding_line(f: Finding) -> str:
+    where = f.file or "(registry)"
+    if f.line:
+        where += f":{f.line}:{f.col or 1}"
+    text = f"{where}: {f.severity} {f.code} {f.message}"
+    if f.hint:
+        text += f"\n  hint: {f.hint}"
+    return text
+
+
+def summary(result: CheckResult) -> str:
+    c = result.counts
+    return (
+        f"{c['error']} error(s), {c['warning']} warning(s), {c['info']} info, "
+        f"{c['waived']} waived difference(s)"
+    )
+
+
+def render(result: CheckResult) -> str:
+    out = [finding_line(f) for f in result.findings]
+    for pair in result.pairs:
+        drifting, waived = pair.drifting(), pair.waived_units()
+        out.append(
+            f"parity {pair.a} ↔ {pair.b}: {len(pair.equal)} equal, {len(drifting)} "
+            f"drifting, {len(waived)} waived"
+        )
+        for path, waiver in sorted(pair.waived.items()):
+            out.append(f"  waived: {path} (waiver {waiver!r})")
+    for w in result.waivers:
+        left = w.days_left(result.today)
+        if left is not None and w.status in ("active", "too_long"):
+            out.append(
+                f"waiver {w.id!r}: {left} day(s) left, covers {len(w.covered)} difference(s)"
+            )
+    if result.change is not None:
+        from registry.report.change import text as change_text
+
+        out.append(change_text(result.change))
+    out.append(summary(result))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,107 @@
+"""Tool definitions: valid schemas and names every provider accepts.
+
+## TOOL001 — a tool's `parameters` is not a valid JSON Schema
+Providers reject the whole request (or worse, silently ignore the schema). Checked against the
+JSON Schema metaschema.
+
+Bad:
+```yaml
+tools:
+  search_kb:
+    description: Search the knowledge base.
+    parameters: {type: object, properties: {query: {type: text}}}
+```
+Good:
+```yaml
+    parameters: {type: object, properties: {query: {type: string}}}
+```
+
+## TOOL002 — tool name not `^[a-zA-Z0-9_-]{1,64}$`, or two names equal after case folding
+Providers reject names with dots or spaces, and `Search` and `search` confuse both the model and
+the dispatcher.
+
+Bad:
+```yaml
+tools: {search.kb: {…}, Search_KB: {…}, search_kb: {…}}
+```
+Good:
+```yaml
+tools: {search_kb: {…}}
+```
+
+## TOOL003 — a prompt or binding uses an undefined tool
+Reported where the tool is named (`defaults.tools` or the binding's `tools`).
+
+Bad:
+```yaml
+prompts: {support-answer: {version: 3, tools: [search_kb, lookup_order]}}   # lookup_order undefined
+```
+Good:
+```yaml
+tools: {lookup_order: {description: …, parameters: {…}}}
+prompts: {support-answer: {version: 3, tools: [search_kb, lookup_order]}}
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from registry.findings import Finding, make
+from registry.rules import Context
+
+CODES = ("TOOL001", "TOOL002")
+NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}\Z")
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    for doc in ctx.documents():
+        if not doc.file.startswith("environments/"):
+            continue
+        tools = doc.data.get("tools") or {}
+        folded: dict[str, str] = {}
+        for name, tool in tools.items():
+            line, col = doc.pos(("tools", name), key=True)
+            if not NAME.match(name):
+                yield make(
+                    "TOOL002",
+                    f"tool name {name!r} is not accepted by providers",
+                    doc.file,
+                    line,
+                    col,
+                    path=f"tools.{name}",
+                    hint="use ^[a-zA-Z0-9_-]{1,64}$",
+                )
+            key = name.casefold()
+            if key in folded:
+                yield make(
+                    "TOOL002",
+                    f"tool {name!r} equals {folded[key]!r} after case folding",
+                    doc.file,
+                    line,
+                    col,
+                    path=f"tools.{name}",
+                    hint="rename one of them",
+                )
+            folded.setdefault(key, name)
+            params = tool.get("parameters") if isinstance(tool, dict) else None
+            if not isinstance(params, dict):
+                continue
+            try:
+                Draft202012Validator.check_schema(params)
+            except SchemaError as exc:
+                at = ("tools", name, "parameters", *exc.path)
+                pline, pcol = doc.pos(at)
+                yield make(
+                    "TOOL001",
+                    f"tool {name!r}: parameters is not a valid JSON Schema: {exc.message}",
+                    doc.file,
+                    pline,
+                    pcol,
+                    path=f"tools.{name}.parameters",
+                    hint="check it against the JSON Schema specification",
+                )

@@ -1,0 +1,278 @@
+"""The one door to Jinja2: an immutable sandbox with StrictUndefined and no autoescape.
+
+Also the static analysis every rule needs: which variables a template reads (by walking the
+parsed AST, never by generating code), which constructs are unsafe, where the first dynamic
+construct is, and how `{% include %}` of shared partials is inlined.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from registry.errors import RenderError
+
+# Names a template may read without declaring them.
+BUILTIN_NAMES = frozenset(
+    {
+        "loop",
+        "range",
+        "dict",
+        "lipsum",
+        "cycler",
+        "joiner",
+        "namespace",
+        "caller",
+        "varargs",
+        "kwargs",
+        "super",
+        "self",
+        "true",
+        "false",
+        "none",
+        "True",
+        "False",
+        "None",
+    }
+)
+SAFE_GLOBAL_CALLS = frozenset({"range", "dict", "namespace", "cycler", "joiner", "caller"})
+# Methods of plain data (str, list, dict) a template may call.
+SAFE_METHODS = frozenset(
+    {
+        "upper",
+        "lower",
+        "title",
+        "capitalize",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "replace",
+        "split",
+        "splitlines",
+        "startswith",
+        "endswith",
+        "join",
+        "items",
+        "keys",
+        "values",
+        "get",
+        "count",
+        "index",
+        "find",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+        "casefold",
+        "cycle",
+        "changed",
+    }
+)
+
+INCLUDE_RE = re.compile(
+    r"\{%(?P<lstrip>-?)\s*include\s+(?P<q>[\"'])(?P<name>[^\"'{}]+)(?P=q)"
+    r"(?:\s+ignore\s+missing)?(?:\s+with(?:out)?\s+context)?\s*(?P<rstrip>-?)%\}"
+)
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox() -> ImmutableSandboxedEnvironment:
+    """The single Jinja2 environment: sandboxed, strict, never autoescaping, no loader."""
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+class TemplateError(Exception):
+    """A template could not be parsed; `lineno` is the template's own line (1-based)."""
+
+    def __init__(self, message: str, lineno: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.lineno = lineno
+
+
+def parse(source: str) -> nodes.Template:
+    """Parse a template to its AST (no code generation). Raises TemplateError."""
+    try:
+        return sandbox().parse(source)
+    except TemplateSyntaxError as exc:
+        return _raise(exc.message or "syntax error", exc.lineno or 1)
+    except RecursionError:
+        return _raise("template nested too deeply", 1)
+
+
+def _raise(message: str, lineno: int) -> nodes.Template:
+    raise TemplateError(message, lineno)
+
+
+@dataclasses.dataclass(frozen=True)
+class Issue:
+    """An unsafe construct found in a template: what, and the template line."""
+
+    message: str
+    lineno: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Analysis:
+    """What static analysis learns from one template."""
+
+    reads: dict[str, int]  # undeclared-looking variable -> first template line it is read
+    includes: list[tuple[str, int]]  # literal partial names and their template lines
+    unsafe: list[Issue]
+
+
+def analyze(tree: nodes.Template) -> Analysis:
+    """Variables read, literal includes and unsafe constructs of a parsed template."""
+    stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    macros = {m.name for m in tree.find_all(nodes.Macro)}
+    for m in tree.find_all(nodes.Macro):
+        stored.update(a.name for a in m.args)
+    reads: dict[str, int] = {}
+    for n in tree.find_all(nodes.Name):
+        if n.ctx == "load" and n.name not in stored | macros and n.name not in BUILTIN_NAMES:
+            reads.setdefault(n.name, n.lineno)
+    includes = []
+    unsafe = []
+    for inc in tree.find_all(nodes.Include):
+        if isinstance(inc.template, nodes.Const) and isinstance(inc.template.value, str):
+            includes.append((inc.template.value, inc.lineno))
+        else:
+            unsafe.append(
+                Issue("include with a computed name; name the partial literally", inc.lineno)
+            )
+    unsafe.extend(_unsafe(tree, macros))
+    return Analysis(reads, includes, unsafe)
+
+
+def _unsafe(tree: nodes.Template, macros: set[str]) -> Iterator[Issue]:
+    for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Extends)):
+        yield Issue(
+            f"'{type(node).__name__.lower()}' is not supported: use a partial with {{% include %}}",
+            node.lineno,
+        )
+    for ga in tree.find_all(nodes.Getattr):
+        if ga.attr.startswith("_"):
+            yield Issue(f"access to attribute '{ga.attr}'", ga.lineno)
+    for gi in tree.find_all(nodes.Getitem):
+        arg = gi.arg
+        if (
+            isinstance(arg, nodes.Const)
+            and isinstance(arg.value, str)
+            and arg.value.startswith("_")
+        ):
+            yield Issue(f"access to item '{arg.value}'", gi.lineno)
+    for flt in tree.find_all(nodes.Filter):
+        if flt.name == "attr":
+            yield Issue("filter 'attr' reaches object attributes", flt.lineno)
+        elif flt.name == "format" and not isinstance(flt.node, nodes.Const):
+            yield Issue("filter 'format' on a non-literal format string", flt.lineno)
+    for call in tree.find_all(nodes.Call):
+        problem = _call_problem(call.node, macros)
+        if problem:
+            yield Issue(problem, call.lineno)
+
+
+def _call_problem(callee: nodes.Node, macros: set[str]) -> str | None:
+    if isinstance(callee, nodes.Name):
+        if callee.name in macros or callee.name in SAFE_GLOBAL_CALLS:
+            return None
+        return f"call of '{callee.name}', which is not plain data"
+    if isinstance(callee, nodes.Getattr):
+        if callee.attr in ("format", "format_map"):
+            return f"call of '.{callee.attr}()', a format-string escape"
+        if callee.attr in SAFE_METHODS:
+            return None
+        return f"call of method '.{callee.attr}()' on non-plain data"
+    return "call on a computed value"
+
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """Static text of a template: before its first dynamic construct, and in all."""
+
+    static_prefix: str
+    static_total: str
+    first_dynamic: str | None  # a variable name or construct, for messages
+    first_dynamic_line: int | None
+
+
+def shape(tree: nodes.Template) -> Shape:
+    """Split a template into its static prefix and the rest (for cache and budget rules)."""
+    prefix: list[str] = []
+    total: list[str] = []
+    first: tuple[str, int] | None = None
+    for node in tree.body:
+        parts = node.nodes if isinstance(node, nodes.Output) else [node]
+        for part in parts:
+            if isinstance(part, nodes.TemplateData):
+                total.append(part.data)
+                if first is None:
+                    prefix.append(part.data)
+            elif first is None:
+                first = (_describe(part), part.lineno)
+    if first is None:
+        return Shape("".join(prefix), "".join(total), None, None)
+    return Shape("".join(prefix), "".join(total), first[0], first[1])
+
+
+def _describe(node: nodes.Node) -> str:
+    names = [n.name for n in node.find_all(nodes.Name) if n.ctx == "load"]
+    if isinstance(node, nodes.Name):
+        names.insert(0, node.name)
+    if names:
+        return names[0]
+    return "{% " + type(node).__name__.lower() + " %}"
+
+
+def inline(source: str, partials: Mapping[str, str], *, depth: int = 0) -> str:
+    """Replace literal `{% include "x.j2" %}` with the partial's text, the way Jinja would
+    render it (one trailing newline dropped; `-` whitespace control honoured)."""
+    if depth > 8 or "include" not in source:
+        return source
+
+    def repl(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in partials:
+            return match.group(0)
+        text = partials[name]
+        text = text[:-1] if text.endswith("\n") else text
+        return (
+            "\x00L" * bool(match.group("lstrip"))
+            + inline(text, partials, depth=depth + 1)
+            + ("\x00R" * bool(match.group("rstrip")))
+        )
+
+    out = INCLUDE_RE.sub(repl, source)
+    if "\x00" in out:
+        out = re.sub(r"\s*\x00L", "", out)
+        out = re.sub(r"\x00R\s*", "", out)
+    return out
+
+
+def render_messages(
+    messages: list[dict[str, Any]],
+    inputs: Mapping[str, Any],
+    validate_inputs: Callable[[Mapping[str, Any]], None],
+) -> list[dict[str, str]]:
+    """Render each message's (already inlined) template with checked inputs."""
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    validate_inputs(inputs)
+    out = []
+    for i, msg in enumerate(messages):
+        try:
+            text = sandbox().from_string(msg["content"]).render(**inputs)
+        except UndefinedError as exc:
+            raise RenderError(f"messages[{i}]: {exc.message}") from None
+        except SecurityError as exc:
+            raise RenderError(f"messages[{i}]: blocked by the sandbox: {exc}") from None
+        except TemplateSyntaxError as exc:
+            raise RenderError(f"messages[{i}]: template error: {exc.message}") from None
+        out.append({"role": msg["role"], "content": text})
+    return out

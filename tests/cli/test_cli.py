@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from registry.cli import app
+from tests.helpers import snapshot, write_registry
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_check_clean_registry(reg_root: Path) -> None:
+    before = snapshot(reg_root)
+    code, out = run("check", "--root", str(reg_root))
+    assert code == 0, out
+    assert "parity staging ↔ prod: 2 equal, 0 drifting, 0 waived" in out
+    assert snapshot(reg_root) == before
+
+
+def test_findings_are_compiler_style(reg_root: Path) -> None:
+    write_registry(reg_root, {"environments/prod.yaml": "extends: base\nparams: {temprature: 1}\n"})
+    code, out = run("validate", "--root", str(reg_root))
+    assert code == 1
+    assert "environments/prod.yaml:2:10: error SCHEMA001 unknown key 'temprature' in params" in out
+    assert "hint: did you mean 'temperature'?" in out
+
+
+def test_json_format(reg_root: Path) -> None:
+    code, out = run("validate", "--root", str(reg_root), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["passed"] is True and data["counts"]["error"] == 0
+
+
+def test_usage_errors_exit_2(reg_root: Path, tmp_path: Path) -> None:
+    assert run("render", "qa", "--root", str(reg_root))[0] == 2
+    assert run("show", "prod", "nope", "--root", str(reg_root))[0] == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = run("check", "--root", str(empty))
+    assert code == 2 and "no registry found" in out
+    assert run("check", "--root", str(reg_root), "--format", "xml")[0] == 2
+    assert run("diff", "prod", "--root", str(reg_root))[0] == 2
+
+
+def test_render_writes_atomically(reg_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "prod.json"
+    code, _ = run("render", "prod", "--root", str(reg_root), "-o", str(out))
+    assert code == 0
+    data = json.loads(out.read_text())
+    assert data["environment"] == "prod" and data["format"] == 1
+    assert list(tmp_path.glob(".prod.json.*")) == []
+    code, _ = run("render", "prod", "--root", str(reg_root), "-o", str(tmp_path / "no" / "x.json"))
+    assert code == 2
+
+
+def test_render_refuses_a_broken_environment(reg_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "prod.json"
+    out.write_text("previous")
+    write_registry(
+        reg_root, {"environments/prod.yaml": "extends: base\nprompts: {x: {version: 1}}\n"}
+    )
+    code, output = run("render", "prod", "--root", str(reg_root), "-o", str(out))
+    assert code == 2 and "REF001" in output
+    assert out.read_text() == "previous"
+
+
+def test_internal_error_is_exit_3_with_a_log(
+    reg_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.gate
+
+    def boom(*a: object, **k: object) -> None:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(registry.gate, "check", boom)
+    code, out = run("validate", "--root", str(reg_root))
+    assert code == 3
+    assert "internal error (ZeroDivisionError)" in out and "Traceback" not in out
+    log = out.split("details in ")[1].strip()
+    assert "ZeroDivisionError" in Path(log).read_text()
+    Path(log).unlink()
+
+
+def test_python_dash_m(reg_root: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "registry", "check", "--root", str(reg_root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
