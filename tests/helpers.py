@@ -93,8 +93,10 @@ BASE_FILES: dict[str, str] = {
 
 
 def write_registry(root: Path, overrides: dict[str, str | bytes | None] | None = None) -> Path:
-    """Write the base registry plus overrides (None deletes a file) under `root`."""
-    files: dict[str, Any] = {**BASE_FILES, **(overrides or {})}
+    """Write the base registry plus overrides (None deletes a file) under `root`.
+    When `root` already holds a registry, only the overrides are written."""
+    existing = (root / "environments").is_dir()
+    files: dict[str, Any] = {**({} if existing else BASE_FILES), **(overrides or {})}
     for rel, content in files.items():
         path = root / rel
         if content is None:

@@ -1,0 +1,68 @@
+"""SARIF 2.1.0, with stable rule ids (the finding codes), for code-scanning uploads."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from registry import __version__
+from registry.findings import CODES
+
+if TYPE_CHECKING:
+    from registry.gate import CheckResult
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render(result: CheckResult) -> str:
+    used = sorted({f.code for f in result.findings})
+    rules = [
+        {
+            "id": code,
+            "name": code,
+            "shortDescription": {"text": CODES[code][1]},
+            "defaultConfiguration": {"level": LEVEL[CODES[code][0]]},
+            "helpUri": f"https://registry.example/docs/rules#{code.lower()}",
+        }
+        for code in used
+    ]
+    results: list[dict[str, Any]] = []
+    for f in result.findings:
+        item: dict[str, Any] = {
+            "ruleId": f.code,
+            "ruleIndex": used.index(f.code),
+            "level": LEVEL[f.severity],
+            "message": {"text": f.message + (f" ({f.hint})" if f.hint else "")},
+        }
+        if f.file:
+            region = {"startLine": f.line or 1, "startColumn": f.col or 1}
+            item["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"},
+                        "region": region,
+                    }
+                }
+            ]
+        if f.path:
+            item["properties"] = {"fieldPath": f.path}
+        results.append(item)
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "registry",
+                        "version": __version__,
+                        "informationUri": "https://registry.example/docs",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

