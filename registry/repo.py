@@ -75,9 +75,10 @@ class Registry:
             return None
         doc, findings = load_bytes(raw, rel)
         self.findings.extend(findings)
-        self.findings.extend(schema.check(doc, kind))
-        if doc.data is not None and not isinstance(doc.data, dict):
-            doc.data = None
+        problems = schema.check(doc, kind)
+        self.findings.extend(problems)
+        if problems or not isinstance(doc.data, dict):
+            doc.data = None  # never resolve from a file whose structure is wrong
         return doc
 
     def _load_prompts(self) -> None:

@@ -90,6 +90,7 @@ class Environment:
     chain: list[Document]
     merged: dict[str, Any]
     findings: list[Finding]
+    complete: bool = True  # False when a layer or bound prompt file is broken: not comparable
 
     def origin(self, path: tuple[Any, ...]) -> Origin:
         """file:line:col of the layer whose value won the merge at `path` (or nearest above)."""
@@ -110,8 +111,9 @@ def chain_origin(chain: list[Document], path: tuple[Any, ...]) -> Origin:
     return (chain[-1].file, 1, 1) if chain else ("", 0, 0)
 
 
-def layer_chain(reg: Registry, env: str) -> tuple[list[Document], list[Finding]]:
-    """The layers from the root ancestor down to `env` (REF001 unknown, REF002 cycle)."""
+def layer_chain(reg: Registry, env: str) -> tuple[list[Document], list[Finding], bool]:
+    """The layers from the root ancestor down to `env` (REF001 unknown, REF002 cycle), and
+    whether the chain is complete (not cut short by a broken layer, a cycle or a bad parent)."""
     chain: list[Document] = []
     findings: list[Finding] = []
     seen: list[str] = []
@@ -119,7 +121,7 @@ def layer_chain(reg: Registry, env: str) -> tuple[list[Document], list[Finding]]
     while name is not None:
         doc = reg.layers.get(name)
         if doc is None or doc.data is None:
-            break
+            return list(reversed(chain)), findings, False
         seen.append(name)
         chain.append(doc)
         parent = doc.data.get("extends")
@@ -155,11 +157,11 @@ def layer_chain(reg: Registry, env: str) -> tuple[list[Document], list[Finding]]
             break
         name = parent
     chain.reverse()
-    return chain, findings
+    return chain, findings, not findings
 
 
 def resolve_environment(reg: Registry, env: str) -> Environment:
-    chain, findings = layer_chain(reg, env)
+    chain, findings, complete = layer_chain(reg, env)
     merged: dict[str, Any] = {}
     for doc in chain:
         merged = merge_patch(merged, {k: v for k, v in doc.data.items() if k != "extends"})
@@ -177,6 +179,7 @@ def resolve_environment(reg: Registry, env: str) -> Environment:
         chain,
         merged,
         findings,
+        complete and not builder.broken,
     )
 
 
@@ -188,6 +191,7 @@ class _UnitBuilder:
         self.chain = chain
         self.merged = merged
         self.findings = findings
+        self.broken = False
 
     def origin(self, *path: Any) -> Origin:
         return chain_origin(self.chain, path)
@@ -228,6 +232,7 @@ class _UnitBuilder:
                 )
             return None
         if doc.data is None:
+            self.broken = True
             return None  # the file's own findings say why
         return self._unit(pid, version, binding, doc)
 

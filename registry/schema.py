@@ -69,8 +69,8 @@ def check(doc: Document, kind: str) -> list[Finding]:
     findings: dict[tuple[Any, ...], Finding] = {}
     for error in validator(kind).iter_errors(instance):
         for leaf in _leaves(error):
-            f = _finding(doc, leaf)
-            findings.setdefault((f.line, f.col, f.message), f)
+            for f in _findings(doc, leaf):
+                findings.setdefault((f.line, f.col, f.message), f)
     return list(findings.values())
 
 
@@ -82,7 +82,39 @@ def _leaves(error: Any) -> list[Any]:
     return [error]
 
 
-def _finding(doc: Document, error: Any) -> Finding:
+def _findings(doc: Document, error: Any) -> list[Finding]:
+    found = _finding(doc, error)
+    return found if isinstance(found, list) else [found]
+
+
+def _unknown_keys(doc: Document, error: Any, path: tuple[Any, ...], where: str) -> list[Finding]:
+    """One finding per unknown key, at the key, with a did-you-mean hint."""
+    allowed = sorted(error.schema.get("properties", {}))
+    inst = error.instance
+    out = []
+    for key in sorted(k for k in inst if k not in allowed) if isinstance(inst, dict) else []:
+        line, col = doc.pos((*path, key), key=True)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+        )
+        out.append(
+            make(
+                "SCHEMA001",
+                f"unknown key {key!r} in {where}",
+                doc.file,
+                line,
+                col,
+                path=dotted((*path, key)),
+                hint=hint,
+            )
+        )
+    return out
+
+
+def _finding(doc: Document, error: Any) -> Finding | list[Finding]:
     path = tuple(error.absolute_path)
     where = dotted(path)
     kind = error.validator
@@ -99,25 +131,7 @@ def _finding(doc: Document, error: Any) -> Finding:
             path=where,
         )
     if kind == "additionalProperties":
-        allowed = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in inst if k not in allowed) if isinstance(inst, dict) else []
-        key = extra[0] if extra else ""
-        line, col = doc.pos((*path, key), key=True)
-        close = difflib.get_close_matches(key, sorted(allowed), n=1)
-        hint = (
-            f"did you mean {close[0]!r}?"
-            if close
-            else (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None)
-        )
-        return make(
-            "SCHEMA001",
-            f"unknown key {key!r} in {where}",
-            doc.file,
-            line,
-            col,
-            path=dotted((*path, key)),
-            hint=hint,
-        )
+        return _unknown_keys(doc, error, path, where)
     if kind == "propertyNames":
         name = error.instance if isinstance(error.instance, str) else ""
         line, col = doc.pos((*path, name), key=True)
