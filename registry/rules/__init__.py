@@ -72,14 +72,30 @@ def all_rules() -> list[ModuleType]:
         cache,
         credentials,
         params,
+        parity,
         pins,
         prompt_templates,
+        review,
         secrets,
+        structure,
         text,
         tools,
     )
 
-    return [prompt_templates, text, pins, params, budget, cache, tools, secrets, credentials]
+    return [
+        structure,
+        prompt_templates,
+        text,
+        pins,
+        params,
+        budget,
+        cache,
+        tools,
+        secrets,
+        credentials,
+        parity,
+        review,
+    ]
 
 
 def run(ctx: Context) -> list[Finding]:

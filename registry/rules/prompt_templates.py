@@ -63,7 +63,7 @@ Good:
   - {role: user, content: "{{ question | trim }}"}
 ```
 
-## REF001 / REF003 — unknown partial, or a path that escapes the registry
+## Partials and evals paths (see REF001 and REF003)
 `{% include "x.j2" %}` must name a file in `prompts/_partials/`; `evals` must be a relative
 path inside the registry.
 

@@ -1,0 +1,60 @@
+"""docs/rules.md is generated from the rule modules' docstrings, so the two cannot disagree.
+
+python -m registry.docgen > docs/rules.md
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from registry.findings import CODES
+from registry.rules import all_rules
+
+HEADING = re.compile(r"^## ([A-Z]+[0-9]{3}) — ", re.MULTILINE)
+
+
+def rules_markdown() -> str:
+    out = [
+        "# Rule catalog",
+        "",
+        "Every finding `registry` reports has a stable code. Severity is the default; override it",
+        "per code in `registry.yaml` (`rules: {CACHE001: error}`, or `off`), or choose codes per",
+        "run with `registry validate --select/--ignore`. This page is generated from the rule",
+        "modules in `registry/rules/` (`python -m registry.docgen > docs/rules.md`); a test keeps",
+        "the two equal.",
+        "",
+        "| code | severity | what |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| [{code}](#{code.lower()}) | {sev} | {title} |" for code, (sev, title) in CODES.items()
+    ]
+    for module in all_rules():
+        doc = inspect.getdoc(module) or ""
+        intro, _, rest = doc.partition("\n## ")
+        name = module.__name__.rsplit(".", 1)[-1].replace("_", " ")
+        out += ["", f"## {name.capitalize()}", "", intro.strip()]
+        if rest:
+            body = "## " + rest
+            body = HEADING.sub(lambda m: f"### {m.group(1)} — ", body)
+            body = re.sub(r"^## ", "### ", body, flags=re.MULTILINE)
+            body = re.sub(
+                r"^(### ([A-Z]+[0-9]{3}) — .*)$",
+                lambda m: (
+                    f'<a id="{m.group(2).lower()}"></a>\n\n{m.group(1)}\n\n'
+                    f"Default severity: **{CODES[m.group(2)][0]}**.\n"
+                ),
+                body,
+                flags=re.MULTILINE,
+            )
+            out += ["", body.strip()]
+    return "\n".join(out) + "\n"
+
+
+def documented_codes(markdown: str) -> list[str]:
+    return re.findall(r"^### ([A-Z]+[0-9]{3}) — ", markdown, flags=re.MULTILINE)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(rules_markdown(), end="")

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from registry.docgen import documented_codes, rules_markdown
+from registry.findings import CODES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_rules_md_is_generated_from_the_rule_docstrings() -> None:
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), (
+        "run: python -m registry.docgen > docs/rules.md"
+    )
+
+
+def test_every_code_has_one_section_with_a_bad_and_a_good_example() -> None:
+    text = rules_markdown()
+    codes = documented_codes(text)
+    assert sorted(codes) == sorted(CODES)
+    sections = re.split(r"^### ", text, flags=re.MULTILINE)[1:]
+    for section in sections:
+        code = section.split(" ", 1)[0]
+        if code in CODES:
+            assert "Bad" in section and "Good" in section, code
