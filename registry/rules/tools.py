@@ -49,6 +49,7 @@ import re
 from collections.abc import Iterator
 
 from registry.findings import Finding, make
+from registry.resolve import Environment
 from registry.rules import Context
 
 CODES = ("TOOL001", "TOOL002")
@@ -56,52 +57,53 @@ NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}\Z")
 
 
 def check(ctx: Context) -> Iterator[Finding]:
+    for env in ctx.envs.values():
+        yield from _check_env(env)
+
+
+def _check_env(env: Environment) -> Iterator[Finding]:
+    """Names and schemas of the tools an environment defines (after merging its layers)."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
-    for doc in ctx.documents():
-        if not doc.file.startswith("environments/"):
+    folded: dict[str, str] = {}
+    for name, tool in (env.merged.get("tools") or {}).items():  # definition order
+        file, line, col = env.origin(("tools", name))
+        if not NAME.match(name):
+            yield make(
+                "TOOL002",
+                f"tool name {name!r} is not accepted by providers",
+                file,
+                line,
+                col,
+                path=f"tools.{name}",
+                hint="use ^[a-zA-Z0-9_-]{1,64}$",
+            )
+        key = name.casefold()
+        if key in folded:
+            yield make(
+                "TOOL002",
+                f"tool {name!r} equals {folded[key]!r} after case folding",
+                file,
+                line,
+                col,
+                path=f"tools.{name}",
+                hint="rename one of them",
+            )
+        folded.setdefault(key, name)
+        params = tool.get("parameters") if isinstance(tool, dict) else None
+        if not isinstance(params, dict):
             continue
-        tools = doc.data.get("tools") or {}
-        folded: dict[str, str] = {}
-        for name, tool in tools.items():
-            line, col = doc.pos(("tools", name), key=True)
-            if not NAME.match(name):
-                yield make(
-                    "TOOL002",
-                    f"tool name {name!r} is not accepted by providers",
-                    doc.file,
-                    line,
-                    col,
-                    path=f"tools.{name}",
-                    hint="use ^[a-zA-Z0-9_-]{1,64}$",
-                )
-            key = name.casefold()
-            if key in folded:
-                yield make(
-                    "TOOL002",
-                    f"tool {name!r} equals {folded[key]!r} after case folding",
-                    doc.file,
-                    line,
-                    col,
-                    path=f"tools.{name}",
-                    hint="rename one of them",
-                )
-            folded.setdefault(key, name)
-            params = tool.get("parameters") if isinstance(tool, dict) else None
-            if not isinstance(params, dict):
-                continue
-            try:
-                Draft202012Validator.check_schema(params)
-            except SchemaError as exc:
-                at = ("tools", name, "parameters", *exc.path)
-                pline, pcol = doc.pos(at)
-                yield make(
-                    "TOOL001",
-                    f"tool {name!r}: parameters is not a valid JSON Schema: {exc.message}",
-                    doc.file,
-                    pline,
-                    pcol,
-                    path=f"tools.{name}.parameters",
-                    hint="check it against the JSON Schema specification",
-                )
+        try:
+            Draft202012Validator.check_schema(params)
+        except SchemaError as exc:
+            pfile, pline, pcol = env.origin(("tools", name, "parameters", *exc.path))
+            yield make(
+                "TOOL001",
+                f"tool {name!r}: parameters is not a valid JSON Schema: {exc.message}",
+                pfile,
+                pline,
+                pcol,
+                path=f"tools.{name}.parameters",
+                hint="check it against the JSON Schema specification",
+            )

@@ -99,3 +99,16 @@ def test_python_dash_m(reg_root: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_select_ignore_and_severity_overrides(reg_root: Path) -> None:
+    write_registry(
+        reg_root, {"environments/prod.yaml": "extends: base\nmodels: {chat: openai/gpt-4o}\n"}
+    )
+    code, out = run("validate", "--root", str(reg_root), "--select", "PIN")
+    assert code == 1 and " PIN001 " in out and " CACHE002 " not in out
+    code, out = run("validate", "--root", str(reg_root), "--ignore", "PIN001,CACHE")
+    assert code == 0 and " PIN001 " not in out and " CACHE002 " not in out
+    write_registry(reg_root, {"registry.yaml": "rules: {PIN001: warning, CACHE002: 'off'}\n"})
+    code, out = run("validate", "--root", str(reg_root))
+    assert code == 0 and "warning PIN001" in out and "CACHE002" not in out
