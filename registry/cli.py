@@ -238,6 +238,57 @@ def show(
     _emit(diffcmd.show_unit(_open(root, ref), env, prompt))
 
 
+@app.command()
+@guarded
+def promote(
+    src: str = typer.Argument(..., metavar="FROM", help="Environment to copy behavior from."),
+    to: str = typer.Argument(..., metavar="TO", help="Environment whose overlay is edited."),
+    prompt: list[str] | None = typer.Option(None, "--prompt", help="Only these prompts."),
+    root: Path | None = RootOpt,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the edit; write nothing."),
+) -> None:
+    """Make TO's units match FROM's, editing TO's overlay in place (comments kept)."""
+    from registry.atomic import write_text
+    from registry.promote import promote as run_promote
+
+    reg = _open(root)
+    result = run_promote(reg, src, to, prompt or None)
+    if result.before == result.after:
+        _emit(f"{to} already matches {src}: nothing to change\n")
+        return
+    if not dry_run:
+        write_text(reg.root / result.file, result.after)
+    verb = "would apply" if dry_run else "applied"
+    _emit(f"{verb} to {result.file}:\n{result.diff()}")
+
+
+@app.command()
+@guarded
+def log(
+    prompt: str = typer.Argument(..., help="Prompt id."),
+    env: list[str] | None = typer.Option(None, "--env", help="Environment(s); default: all."),
+    root: Path | None = RootOpt,
+    limit: int | None = typer.Option(None, "--limit", "-n", help="Look at most N commits back."),
+) -> None:
+    """Commits where a unit's resolved fingerprint changed (first-parent history of HEAD)."""
+    from registry import history
+
+    reg = _open(root)
+    names = env or reg.environments
+    for name in names:
+        if name not in reg.environments:
+            raise RegistryError(f"unknown environment {name!r}")
+    lines = []
+    for name in names:
+        changes = history.log(reg.root, prompt, name, limit)
+        lines.append(f"{prompt} in {name}: {len(changes)} change(s)")
+        for c in changes:
+            fp = c.fingerprint or "(not bound)"
+            lines.append(f"  {c.date.date().isoformat()}  {c.commit[:12]}  {c.author}  {fp}")
+            lines.append(f"      {c.subject}  [{', '.join(c.files)}]")
+    _emit("\n".join(lines) + "\n")
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -144,12 +144,15 @@ def _order(field: str) -> tuple[int, str]:
     return (UNIT_FIELDS.index(head) if head in UNIT_FIELDS else 99, field)
 
 
-def diff_environments(a: Environment, b: Environment) -> tuple[list[str], list[UnitDiff]]:
+def diff_environments(
+    a: Environment, b: Environment, labels: tuple[str, str] | None = None
+) -> tuple[list[str], list[UnitDiff]]:
     """(prompt ids equal on both sides, unit diffs) — fingerprints first, then fields."""
     equal: list[str] = []
     diffs: list[UnitDiff] = []
+    label_a, label_b = labels or (a.name, b.name)
     for pid in sorted(set(a.prompts) | set(b.prompts)):
-        d = diff_units(a.name, a.prompts.get(pid), b.name, b.prompts.get(pid))
+        d = diff_units(label_a, a.prompts.get(pid), label_b, b.prompts.get(pid))
         if d is None:
             equal.append(pid)
         else:

@@ -11,6 +11,8 @@ from registry.redact import Redactor
 from registry.repo import Registry
 from registry.resolve import Origin
 
+MAX_DIFF_LINES = 60
+
 
 def _where(origin: Origin | None) -> str:
     return f"{origin[0]}:{origin[1]}" if origin else "-"
@@ -37,7 +39,10 @@ def unit_diff_lines(d: UnitDiff, name_a: str, name_b: str) -> list[str]:
     for x in d.differences:
         out.append(f"    {x.field}:")
         if x.text_diff is not None:
-            out.extend(f"      {line}" for line in x.text_diff)
+            shown = x.text_diff[:MAX_DIFF_LINES]
+            out.extend(f"      {line}" for line in shown)
+            if len(x.text_diff) > len(shown):
+                out.append(f"      … {len(x.text_diff) - len(shown)} more diff line(s)")
         else:
             out.append(f"      {name_a}: {_value(x.a)}  ({_where(x.origin_a)})")
             out.append(f"      {name_b}: {_value(x.b)}  ({_where(x.origin_b)})")

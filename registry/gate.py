@@ -31,6 +31,7 @@ class PairReport:
     equal: list[str]
     diffs: list[UnitDiff]
     waived: dict[str, str] = dataclasses.field(default_factory=dict)  # difference path -> waiver
+    since: dict[str, Any] = dataclasses.field(default_factory=dict)  # prompt -> history.Change
 
     def drifting(self) -> list[str]:
         return [
@@ -87,6 +88,7 @@ def check(
             if not (validation.envs[a].complete and validation.envs[b].complete):
                 continue  # the errors that broke them fail the check; drift would be noise
             pair, pair_findings = gate_pair(validation.envs[a], validation.envs[b], waivers)
+            _since(reg, pair)
             pairs.append(pair)
             found.extend(pair_findings)
         found.extend(_stale(waivers, reg.parity_pairs()))
@@ -101,6 +103,16 @@ def check(
         environments={n: e.fingerprint for n, e in validation.envs.items()},
         today=today,
     )
+
+
+def _since(reg: Registry, pair: PairReport) -> None:
+    """Since when each drifting unit has drifted (working-tree registries in git only)."""
+    if reg.source.ref is not None or not pair.drifting():
+        return
+    from registry.history import drift_since
+
+    for pid in pair.drifting():
+        pair.since[pid] = drift_since(reg.root, pid, pair.a, pair.b)
 
 
 def gate_pair(

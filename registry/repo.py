@@ -7,6 +7,7 @@ back is data plus findings. Resolution of environments is in `registry.resolve`.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +38,18 @@ class Partial:
 class Registry:
     """One registry at one source (working tree or git ref), loaded and schema-checked."""
 
-    def __init__(self, root: Path, source: WorkTree | GitRef) -> None:
+    def __init__(
+        self,
+        root: Path,
+        source: WorkTree | GitRef,
+        *,
+        only_prompts: Collection[str] | None = None,
+        cache: dict[Any, Any] | None = None,
+    ) -> None:
         self.root = root
         self.source = source
+        self.only_prompts = only_prompts
+        self.cache = cache
         self.findings: list[Finding] = []
         self.prompts: dict[str, dict[int, Document]] = {}
         self.partials: dict[str, Partial] = {}
@@ -73,16 +83,29 @@ class Registry:
         raw = self._read(rel)
         if raw is None:
             return None
-        doc, findings = load_bytes(raw, rel)
+        key = (kind, rel, raw)
+        if self.cache is not None and key in self.cache:
+            doc, findings = self.cache[key]
+        else:
+            doc, findings = load_bytes(raw, rel)
+            findings += schema.check(doc, kind)
+            if findings or not isinstance(doc.data, dict):
+                doc.data = None  # never resolve from a file whose structure is wrong
+            if self.cache is not None:
+                self.cache[key] = (doc, findings)
         self.findings.extend(findings)
-        problems = schema.check(doc, kind)
-        self.findings.extend(problems)
-        if problems or not isinstance(doc.data, dict):
-            doc.data = None  # never resolve from a file whose structure is wrong
         return doc
 
+    def _prompt_files(self) -> list[str]:
+        if self.only_prompts is None:
+            return self.source.list("prompts")
+        files = self.source.list(PARTIALS)
+        for pid in sorted(self.only_prompts):
+            files += self.source.list(f"prompts/{pid}")
+        return files
+
     def _load_prompts(self) -> None:
-        for rel in self.source.list("prompts"):
+        for rel in self._prompt_files():
             parts = rel.split("/")
             if rel.startswith(PARTIALS + "/"):
                 if rel.endswith(".j2"):

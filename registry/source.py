@@ -86,11 +86,11 @@ class WorkTree:
 class GitRef:
     """Files of the registry at a git ref, read from the object database."""
 
-    def __init__(self, root: Path, ref: str) -> None:
+    def __init__(self, root: Path, ref: str, repo: Any = None, commit: Any = None) -> None:
         self.root = root
         self.ref = ref
-        self.repo = open_repo(root)
-        self.commit = resolve_ref(self.repo, ref)
+        self.repo = repo if repo is not None else open_repo(root)
+        self.commit = commit if commit is not None else resolve_ref(self.repo, ref)
         prefix = _relative_in_repo(self.repo, root)
         self.tree = self.commit.tree
         if prefix:
@@ -167,7 +167,9 @@ def resolve_ref(repo: Any, ref: str) -> Any:
     if not ref or ref.startswith("-") or any(c in ref for c in "\x00\n\r "):
         raise RegistryError(f"not a valid git ref: {ref!r}")
     try:
-        return repo.commit(ref)
+        commit = repo.commit(ref)
+        commit.tree  # noqa: B018 - in a shallow clone the object may be missing
+        return commit
     except (BadName, BadObject, ValueError, git.GitCommandError):
         hint = ""
         if repo.git.rev_parse("--is-shallow-repository").strip() == "true":

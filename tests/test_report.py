@@ -84,24 +84,13 @@ def test_markdown_structure(reg_root: Path) -> None:
 
 
 def test_markdown_truncates_under_60kb(reg_root: Path) -> None:
-    big = "\n".join(f"      Line {i} " + "x" * 80 for i in range(1500))
-    write_registry(
-        reg_root,
-        {
-            "prompts/answer/v2.yaml": f"""\
-variables: {{type: object, properties: {{question: {{type: string}}}}}}
-messages:
-  - role: system
-    content: |
-{big}
-  - {{role: user, content: "{{{{ question }}}}"}}
-defaults: {{model: chat}}
-""",
-            "environments/prod.yaml": "extends: base\nprompts: {answer: {version: 2}}\n",
-        },
-    )
-    text = report.render(check(registry.open(reg_root), today=TODAY), "markdown")
-    assert len(text.encode()) <= 60_000
+    keys = "".join(f"  an_unknown_parameter_number_{i}: 1\n" for i in range(900))
+    write_registry(reg_root, {"environments/prod.yaml": "extends: base\nparams:\n" + keys})
+    result = check(registry.open(reg_root), today=TODAY)
+    assert len(result.findings) >= 900
+    text = report.render(result, "markdown")
+    assert 50_000 < len(text.encode()) <= 60_000
+    assert text.rstrip().endswith("for the full output.")
     assert "truncated to stay under 60 KB" in text
     assert text.count("```") % 2 == 0
 

@@ -50,6 +50,7 @@ def as_data(result: CheckResult) -> dict[str, Any]:
                 "fingerprint_b": p.fingerprint_b,
                 "equal": p.equal,
                 "drifting": p.drifting(),
+                "since": {pid: _since(c, result.today) for pid, c in sorted(p.since.items())},
                 "waived": p.waived_units(),
                 "units": units,
             }
@@ -76,6 +77,17 @@ def as_data(result: CheckResult) -> dict[str, Any]:
             for w in result.waivers
         ],
         "change": result.change.as_data() if result.change is not None else None,
+    }
+
+
+def _since(change: Any, today: Any) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {
+        "commit": change.commit,
+        "date": change.date.isoformat(),
+        "author": change.author,
+        "days": (today - change.date.date()).days,
     }
 
 

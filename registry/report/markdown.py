@@ -50,6 +50,10 @@ def render(result: CheckResult) -> str:
         for d in p.diffs:
             waived = all(x.path in p.waived for x in d.differences)
             label = "waived" if waived else "drifting"
+            if d.prompt in p.since:
+                from registry.report.text import since_text
+
+                label = since_text(p.since[d.prompt], result.today)
             body = "\n".join(unit_diff_lines(d, p.a, p.b))
             parts += [
                 f"<details><summary><code>{d.prompt}</code> ({p.a} ↔ {p.b}): {label}</summary>",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from registry.findings import Finding
 
@@ -18,6 +18,17 @@ def finding_line(f: Finding) -> str:
     if f.hint:
         text += f"\n  hint: {f.hint}"
     return text
+
+
+def since_text(change: Any, today: Any) -> str:
+    """'drifting since <commit> (<date>, N days)' or why it cannot be told."""
+    if change is None:
+        return "drifting in uncommitted changes (or outside git history)"
+    days = (today - change.date.date()).days
+    return (
+        f"drifting since {change.commit[:12]} ({change.date.date().isoformat()}, {days} "
+        f"day(s) ago, {change.author}: {change.subject})"
+    )
 
 
 def summary(result: CheckResult) -> str:
@@ -36,6 +47,8 @@ def render(result: CheckResult) -> str:
             f"parity {pair.a} ↔ {pair.b}: {len(pair.equal)} equal, {len(drifting)} "
             f"drifting, {len(waived)} waived"
         )
+        for pid, change in sorted(pair.since.items()):
+            out.append(f"  {pid}: {since_text(change, result.today)}")
         for path, waiver in sorted(pair.waived.items()):
             out.append(f"  waived: {path} (waiver {waiver!r})")
     for w in result.waivers:

@@ -1,0 +1,241 @@
+"""What a change does to each environment's behavior: `diff --base`, `check --base`.
+
+Compares the registry at a base ref with the head (the working tree, or another ref) unit by
+unit: fingerprints first, then fields; for each changed unit the static-token delta and the
+estimated cost delta per 1,000 calls. Adds the pull-request rules PRM004 (a published version
+file changed) and BUDGET003 (static tokens grew past the threshold).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from registry import tokens
+from registry.diff import UnitDiff, diff_environments
+from registry.errors import RegistryError
+from registry.findings import Finding, make
+from registry.gate import CheckResult, check
+from registry.redact import Redactor
+from registry.repo import Registry
+from registry.resolve import Environment, Unit
+from registry.rules import Context, static_tokens
+from registry.validate import finish
+
+
+@dataclasses.dataclass
+class UnitChange:
+    """One unit whose behavior a change moves, in one environment."""
+
+    env: str
+    diff: UnitDiff
+    tokens_before: int | None
+    tokens_after: int | None
+    cost_before: float | None  # USD per 1,000 calls, static input tokens only
+    cost_after: float | None
+    tool_order: tuple[list[str], list[str]] | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        from registry.report.json_report import plain
+
+        return {
+            "env": self.env,
+            "prompt": self.diff.prompt,
+            "status": self.diff.status,
+            "fingerprint_base": self.diff.fp_a,
+            "fingerprint_head": self.diff.fp_b,
+            "tokens_base": self.tokens_before,
+            "tokens_head": self.tokens_after,
+            "usd_per_1k_calls_base": self.cost_before,
+            "usd_per_1k_calls_head": self.cost_after,
+            "tool_order": list(self.tool_order) if self.tool_order else None,
+            "differences": [
+                {"path": d.path, "base": plain(d.a), "head": plain(d.b), "text_diff": d.text_diff}
+                for d in self.diff.differences
+            ],
+        }
+
+
+@dataclasses.dataclass
+class ChangeReport:
+    base: str
+    head: str
+    tokenizer: str
+    changes: list[UnitChange]
+    unchanged: dict[str, int]  # env -> units with the same fingerprint
+    envs_only: dict[str, str]  # env -> "base" or "head" when it exists on one side only
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "head": self.head,
+            "tokenizer": self.tokenizer,
+            "changes": [c.as_data() for c in self.changes],
+            "unchanged": self.unchanged,
+            "envs_only": self.envs_only,
+        }
+
+
+def _cost(reg: Registry, unit: Unit | None, n_tokens: int | None) -> float | None:
+    if unit is None or n_tokens is None or unit.model is None:
+        return None
+    info = reg.settings.model_info(unit.model) or {}
+    price = info.get("usd_per_mtok_in")
+    return round(n_tokens * float(price) / 1_000_000 * 1000, 6) if price is not None else None
+
+
+def compare(head: Registry, base: Registry, envs: Iterable[str] = ()) -> ChangeReport:
+    names = list(envs) or sorted(
+        set(head.environments) | set(base.environments),
+        key=lambda n: (n not in head.environments, n),
+    )
+    for name in names:
+        if name not in head.environments and name not in base.environments:
+            raise RegistryError(f"unknown environment {name!r} at both base and head")
+    changes: list[UnitChange] = []
+    unchanged: dict[str, int] = {}
+    only: dict[str, str] = {}
+    head_ctx = Context(head, {})
+    base_ctx = Context(base, {})
+    for name in names:
+        if name not in head.environments or name not in base.environments:
+            only[name] = "head" if name in head.environments else "base"
+            continue
+        env_b, env_h = base.resolve(name), head.resolve(name)
+        equal, diffs = diff_environments(env_b, env_h, (f"{name}@base", f"{name}@head"))
+        unchanged[name] = len(equal)
+        for d in diffs:
+            changes.append(_unit_change(name, d, base, env_b, base_ctx, head, env_h, head_ctx))
+        for pid in equal:
+            order = (env_b.prompts[pid].tool_order, env_h.prompts[pid].tool_order)
+            if order[0] != order[1]:
+                unit_diff = UnitDiff(
+                    pid,
+                    "tool_order",
+                    env_b.prompts[pid].fingerprint,
+                    env_h.prompts[pid].fingerprint,
+                    [],
+                )
+                changes.append(UnitChange(name, unit_diff, None, None, None, None, order))
+                unchanged[name] -= 1
+    return ChangeReport(_label(base), _label(head), tokens.name(), changes, unchanged, only)
+
+
+def _unit_change(
+    name: str,
+    d: UnitDiff,
+    base: Registry,
+    env_b: Environment,
+    base_ctx: Context,
+    head: Registry,
+    env_h: Environment,
+    head_ctx: Context,
+) -> UnitChange:
+    ub, uh = env_b.prompts.get(d.prompt), env_h.prompts.get(d.prompt)
+    tb = static_tokens(base_ctx, ub) if ub else None
+    th = static_tokens(head_ctx, uh) if uh else None
+    order = (ub.tool_order, uh.tool_order) if ub and uh and ub.tool_order != uh.tool_order else None
+    return UnitChange(name, d, tb, th, _cost(base, ub, tb), _cost(head, uh, th), order)
+
+
+def _label(reg: Registry) -> str:
+    return reg.source.ref or "working tree"
+
+
+def review_findings(head: Registry, base: Registry, report: ChangeReport) -> list[Finding]:
+    """PRM004 and BUDGET003."""
+    return _immutability(head, base) + _growth(head, report)
+
+
+def _immutability(head: Registry, base: Registry) -> list[Finding]:
+    bound: set[tuple[str, int]] = set()
+    for name in base.environments:
+        env = base.resolve(name)
+        for pid, binding in (env.merged.get("prompts") or {}).items():
+            if isinstance(binding, dict) and isinstance(binding.get("version"), int):
+                bound.add((pid, binding["version"]))
+    out = []
+    for pid, version in sorted(bound):
+        rel = f"prompts/{pid}/v{version}.yaml"
+        before = base.source.read(rel)
+        if before is None:
+            continue
+        after = head.source.read(rel)
+        if after == before:
+            continue
+        versions = set(head.prompts.get(pid, {})) | set(base.prompts.get(pid, {}))
+        nxt = f"prompts/{pid}/v{max(versions | {version}) + 1}.yaml"
+        what = "deleted" if after is None else "changed"
+        out.append(
+            make(
+                "PRM004",
+                f"{rel} is published (bound at {base.source.ref}) and was "
+                f"{what}: a silent change to every environment that binds it",
+                rel,
+                1,
+                1,
+                hint=f"restore it and put the change in {nxt}, then move bindings to it",
+            )
+        )
+    return out
+
+
+def _growth(head: Registry, report: ChangeReport) -> list[Finding]:
+    pct, absolute = head.settings.growth_percent, head.settings.growth_tokens
+    out = []
+    for c in report.changes:
+        if c.tokens_before is None or c.tokens_after is None:
+            continue
+        grew = c.tokens_after - c.tokens_before
+        if grew > absolute or (c.tokens_before and grew * 100 > pct * c.tokens_before):
+            unit = head.resolve(c.env).prompts[c.diff.prompt]
+            file, line, col = unit.origin(("messages",))
+            out.append(
+                make(
+                    "BUDGET003",
+                    f"{c.diff.prompt} in {c.env}: static prompt tokens grew "
+                    f"{c.tokens_before} → {c.tokens_after} (+{grew}) against "
+                    f"{report.base} ({report.tokenizer})",
+                    file,
+                    line,
+                    col,
+                    path=f"prompts.{c.diff.prompt}.messages",
+                    hint=f"thresholds: {pct:g}% or {absolute} tokens (registry.yaml budget)",
+                )
+            )
+    return out
+
+
+def check_change(
+    head: Registry,
+    base: Registry,
+    *,
+    today: dt.date | None = None,
+    select_codes: Iterable[str] = (),
+    ignore_codes: Iterable[str] = (),
+) -> CheckResult:
+    """`registry check --base REF`: the merge gate plus what this change does."""
+    result = check(head, today=today)
+    report = compare(head, base)
+    extra = review_findings(head, base, report)
+    result.findings = finish(head, [*result.findings, *extra], select_codes, ignore_codes)
+    result.change = report
+    return result
+
+
+def change_diff(head: Registry, base: Registry, envs: list[str], fmt: str) -> tuple[str, bool]:
+    """`registry diff --base REF [--head REF] [ENV…]`: text or JSON, and whether anything moved."""
+    from registry.rules.secrets import literal_secrets
+
+    report = compare(head, base, envs)
+    redact = Redactor(literal_secrets(head) | literal_secrets(base))
+    if fmt == "json":
+        text = json.dumps(report.as_data(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    else:
+        from registry.report.change import text as render_text
+
+        text = render_text(report)
+    return redact(text), bool(report.changes)
