@@ -289,6 +289,23 @@ def log(
     _emit("\n".join(lines) + "\n")
 
 
+@app.command()
+@guarded
+def init(
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="Where to create it."),
+) -> None:
+    """A new, valid, commented registry (base/staging/prod, one prompt, hooks)."""
+    from registry.init import init as run_init
+
+    written = run_init(directory)
+    lines = [f"created {directory / rel}" for rel in written]
+    lines += [
+        "next: git init (if needed), pip install pre-commit, pre-commit install,",
+        f"      then: registry check --root {directory}",
+    ]
+    _emit("\n".join(lines) + "\n")
+
+
 def main() -> None:
     """Console entry point."""
     app()
