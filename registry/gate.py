@@ -136,7 +136,8 @@ def gate_pair(
             else:
                 pair.waived[diff.path] = waiver.id
                 waiver.covered.append(diff.path)
-    findings = [_drift_finding(env_a, env_b, group) for group in _group(unwaived)]
+    unwaived, riders = _fold_version_skew(unwaived)
+    findings = [_drift_finding(env_a, env_b, group, riders) for group in _group(unwaived)]
     findings.extend(
         w.finding(
             "WAIVER004",
@@ -192,6 +193,22 @@ def _stale(waivers: list[Waiver], pairs: list[tuple[str, str]]) -> list[Finding]
     return out
 
 
+PROMPT_FIELDS = ("messages", "variables", "response_format")
+
+
+def _fold_version_skew(diffs: list[Difference]) -> tuple[list[Difference], dict[str, list[str]]]:
+    """A version skew changes the prompt text with it: one finding, not one per field."""
+    skewed = {d.prompt for d in diffs if d.field == "version"}
+    riders: dict[str, list[str]] = {}
+    kept = []
+    for d in diffs:
+        if d.prompt in skewed and d.field.split("[")[0].split(".")[0] in PROMPT_FIELDS:
+            riders.setdefault(d.prompt, []).append(d.field)
+        else:
+            kept.append(d)
+    return kept, riders
+
+
 def _group(diffs: list[Difference]) -> list[list[Difference]]:
     """The same difference in several units (a routing change) is one finding."""
     groups: dict[tuple[str, str, str], list[Difference]] = {}
@@ -206,7 +223,9 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _drift_finding(env_a: Environment, env_b: Environment, group: list[Difference]) -> Finding:
+def _drift_finding(
+    env_a: Environment, env_b: Environment, group: list[Difference], riders: dict[str, list[str]]
+) -> Finding:
     first = group[0]
     units = ", ".join(d.prompt for d in group)
     own_a, own_b = env_a.own_file(), env_b.own_file()
@@ -233,11 +252,13 @@ def _drift_finding(env_a: Environment, env_b: Environment, group: list[Differenc
             hint="bind it on both sides, or add a waiver while it rolls out",
         )
     if first.text_diff is not None:
-        what = f"{first.field} differs ({len(first.text_diff)}-line diff)"
+        what = f"{first.field} ({len(first.text_diff)}-line text diff)"
     else:
         what = (
             f"{first.field}: {_short(first.a)} in {env_a.name}, {_short(first.b)} in {env_b.name}"
         )
+    if first.field == "version" and riders.get(first.prompt):
+        what += f", which also changes {', '.join(riders[first.prompt])}"
     scope = f"prompt {units}" if len(group) == 1 else f"{len(group)} prompts: {units}"
     return make(
         "DRIFT001",

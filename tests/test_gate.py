@@ -112,7 +112,9 @@ def test_version_skew_shows_prompt_text_diff(reg_root: Path) -> None:
     assert "-Cite the passage you used." in text
     result = check(reg, today=TODAY)
     drift = [f for f in result.findings if f.code == "DRIFT001"]
+    assert len(drift) == 1  # the text changes ride on the version skew: one finding
     assert drift[0].file == "environments/staging.yaml" and drift[0].line == 2
+    assert "which also changes messages[0].content" in drift[0].message
 
 
 def test_ops_only_difference_passes(reg_root: Path) -> None:

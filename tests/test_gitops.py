@@ -58,7 +58,7 @@ def test_published_hooks_with_real_pre_commit(tmp_path: Path) -> None:
     drift = hook("registry-check")
     assert drift.returncode == 1
     assert re.search(r"registry check \(drift gate\)\.+Failed", drift.stdout)
-    assert "environments/prod.yaml:6:" in drift.stdout and "DRIFT001" in drift.stdout
+    assert "environments/prod.yaml:4:" in drift.stdout and "DRIFT001" in drift.stdout
     assert "routing.timeout_s: 30 in staging, 5 in prod" in drift.stdout
 
 
@@ -127,3 +127,22 @@ def test_init_creates_a_valid_registry_and_refuses_to_overwrite(tmp_path: Path) 
     again = run([str(BIN / "registry"), "init", str(target)], tmp_path)
     assert again.returncode == 2 and "refusing to overwrite" in again.stderr
     assert snapshot(target) == before
+
+
+@pytest.mark.skipif(shutil.which("pre-commit", path=str(BIN)) is None, reason="needs pre-commit")
+def test_readme_new_user_flow(tmp_path: Path) -> None:
+    """README "Use it in your repository": empty git repo -> init -> a hook that fails on drift."""
+    root = tmp_path / "app-config"
+    root.mkdir()
+    repo = init_repo(root)
+    assert run([str(BIN / "registry"), "init"], root).returncode == 0
+    commit_all(repo, "registry init")
+    assert run([str(BIN / "pre-commit"), "install"], root).returncode == 0
+    with (root / "environments/prod.yaml").open("a") as fh:
+        fh.write("prompts:\n  answer: {params: {temperature: 0.9}}\n")
+    repo.git.add(A=True)
+    proc = run(["git", "commit", "-m", "prod: warmer"], root)
+    assert proc.returncode == 1
+    out = proc.stdout + proc.stderr  # git shows hook output on stderr
+    assert re.search(r"registry check \(drift gate\)\.+Failed", out)
+    assert "error DRIFT001 staging and prod differ in params.temperature" in out
