@@ -76,7 +76,7 @@ def _emit(text: str, output: Path | None = None) -> None:
 def _open(root: Path | None, ref: str | None = None) -> Any:
     from registry.repo import open_registry
 
-    return open_registry(root, ref)
+    return open_registry(root, ref, disk_cache=True)
 
 
 def _choice(value: str, choices: tuple[str, ...], what: str) -> str:

@@ -2,20 +2,65 @@
 
 Formatting, key order, comments and `1` vs `1.0` do not change a fingerprint; any character of
 the loaded prompt text does.
+
+`canonical()` produces exactly the bytes of `rfc8785.dumps()` (a property test holds them
+equal) but serializes strings with the C JSON encoder — the JCS string escaping is JSON's
+minimal escaping — and hands only floats to rfc8785's ECMAScript number formatting; the
+pure-Python canonicalizer was the hot spot when fingerprinting 30,000 units.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from json.encoder import encode_basestring
 from typing import Any
 
 import rfc8785
 
 
+def _utf16(key: str) -> bytes:
+    return key.encode("utf-16-be")
+
+
+def _write(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(rfc8785.dumps(value).decode("ascii"))
+    elif isinstance(value, Mapping):
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=_utf16)):
+            if i:
+                out.append(",")
+            out.append(encode_basestring(key))
+            out.append(":")
+            _write(value[key], out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def canonical(value: Any) -> bytes:
     """RFC 8785 (JCS) bytes of a JSON-compatible value."""
-    return rfc8785.dumps(value)
+    out: list[str] = []
+    _write(value, out)
+    return "".join(out).encode("utf-8")
 
 
 def fingerprint(value: Any) -> str:

@@ -105,13 +105,16 @@ def check(
     )
 
 
+SINCE_MAX_UNITS = 20  # history walks are per unit: tell "since when" for the first 20
+
+
 def _since(reg: Registry, pair: PairReport) -> None:
     """Since when each drifting unit has drifted (working-tree registries in git only)."""
     if reg.source.ref is not None or not pair.drifting():
         return
     from registry.history import drift_since
 
-    for pid in pair.drifting():
+    for pid in pair.drifting()[:SINCE_MAX_UNITS]:
         pair.since[pid] = drift_since(reg.root, pid, pair.a, pair.b)
 
 

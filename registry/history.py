@@ -69,10 +69,13 @@ class _Walker:
         self.pid = pid
         self.repo = open_repo(root)
         self.cache: dict[Any, Any] = {}
+        self.objects: dict[Any, Any] = {}
         self.deps: set[str] = set()
 
     def fingerprints(self, sha: str, envs: list[str]) -> dict[str, str | None]:
-        source = GitRef(self.root, sha, repo=self.repo, commit=self.repo.commit(sha))
+        source = GitRef(
+            self.root, sha, repo=self.repo, commit=self.repo.commit(sha), objects=self.objects
+        )
         reg = Registry(self.root, source, only_prompts={self.pid}, cache=self.cache)
         out: dict[str, str | None] = {}
         self.deps = {"registry.yaml"} | {p.file for p in reg.partials.values()}
@@ -104,7 +107,7 @@ def log(root: Path, pid: str, env: str, limit: int | None = None) -> list[Change
     return changes
 
 
-def drift_since(root: Path, pid: str, a: str, b: str, limit: int = 500) -> Change | None:
+def drift_since(root: Path, pid: str, a: str, b: str, limit: int = 200) -> Change | None:
     """The oldest commit of the unbroken run, back from HEAD, in which `a` and `b` differ for
     the unit: when the drift began. None outside git, or when HEAD has no drift (the working
     tree drifted but nothing is committed yet)."""

@@ -14,7 +14,6 @@ so that every rule about YAML is enforced in one place and on one pass:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
@@ -29,7 +28,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
-SAFE_INT = 2**53
+SAFE_INT = 2**53 - 1  # the largest integer JSON consumers read exactly
 
 Path = tuple[Any, ...]
 
@@ -44,25 +43,71 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _FOREIGN_BOMS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\xfe\xff", b"\xff\xfe")
 
 
-@dataclasses.dataclass
 class Document:
-    """One loaded file. `data` is None when the file could not be loaded cleanly."""
+    """One loaded file. `data` is None when the file could not be loaded cleanly.
 
-    file: str
-    data: Any
-    text: str = ""
-    positions: dict[Path, tuple[int, int]] = dataclasses.field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = dataclasses.field(default_factory=dict)
-    plain: dict[Path, str] = dataclasses.field(default_factory=dict)
+    Positions can be filled lazily: a document restored from the cache carries only `anchors`
+    (the few positions rules usually need) and re-parses its text the first time another
+    position is asked for.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        text: str = "",
+        positions: dict[Path, tuple[int, int]] | None = None,
+        key_positions: dict[Path, tuple[int, int]] | None = None,
+        plain: dict[Path, str] | None = None,
+        *,
+        anchors: dict[Path, tuple[int, int]] | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        self.file = file
+        self.data = data
+        self._text = text
+        self._raw = raw
+        self._positions = positions
+        self._key_positions = key_positions
+        self.plain = plain or {}
+        self.anchors = anchors or {}
 
     @property
     def ok(self) -> bool:
         return self.data is not None
 
+    @property
+    def text(self) -> str:
+        if not self._text and self._raw is not None:
+            self._text = decode(self._raw, self.file)[0]
+        return self._text
+
+    def _fill(self) -> None:
+        full, _ = load_text(self.text, self.file) if self.text else (Document(self.file, None), [])
+        self._positions = full._positions or {}
+        self._key_positions = full._key_positions or {}
+
+    @property
+    def positions(self) -> dict[Path, tuple[int, int]]:
+        if self._positions is None:
+            self._fill()
+        assert self._positions is not None
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[Path, tuple[int, int]]:
+        if self._key_positions is None:
+            self._fill()
+        assert self._key_positions is not None
+        return self._key_positions
+
     def pos(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at `path`, or of its deepest existing ancestor."""
-        table = self.key_positions if key else self.positions
         p = tuple(path)
+        anchor = self.anchors.get((*p, "@key") if key else p)
+        if anchor is not None:
+            return anchor
+        table = self.key_positions if key else self.positions
         while p:
             if p in table:
                 return table[p]

@@ -11,10 +11,10 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from registry import schema
+from registry.analyze import FileResult, analyze_many
 from registry.errors import RegistryError
 from registry.findings import Finding, make
-from registry.load import Document, decode, load_bytes
+from registry.load import Document
 from registry.settings import Settings
 from registry.source import Escape, GitRef, WorkTree, find_root, open_source
 
@@ -45,20 +45,36 @@ class Registry:
         *,
         only_prompts: Collection[str] | None = None,
         cache: dict[Any, Any] | None = None,
+        disk_cache: bool = False,
+        jobs: int | None = None,
     ) -> None:
         self.root = root
         self.source = source
         self.only_prompts = only_prompts
-        self.cache = cache
+        self.memo = cache  # shared across registries of one history walk
         self.findings: list[Finding] = []
+        self.results: dict[str, FileResult] = {}
         self.prompts: dict[str, dict[int, Document]] = {}
         self.partials: dict[str, Partial] = {}
         self.layers: dict[str, Document] = {}
-        self.settings_doc = self._load("registry.yaml", "registry")
+        self.settings_doc: Document | None = None
+        self.waivers_doc: Document | None = None
+        places = self._discover()
+        items = []
+        for rel, (kind, _place) in places.items():
+            raw = self._read(rel)
+            if raw is not None:
+                items.append((kind, rel, raw))
+        from registry.filecache import FileCache
+
+        disk = FileCache(root) if disk_cache else None
+        analyzed = analyze_many(items, memory=cache, disk=disk, jobs=jobs)
+        for _kind, rel, raw in items:
+            result, full = analyzed[rel]
+            self.results[rel] = result
+            self.findings.extend(result.findings)
+            self._place(places[rel][1], result, result.document(raw, full))
         self.settings = Settings.from_data(self.settings_doc.data if self.settings_doc else None)
-        self._load_prompts()
-        self._load_layers()
-        self.waivers_doc = self._load("waivers.yaml", "waivers")
         self.environments = self._environment_names()
         self._resolved: dict[str, Environment] = {}
 
@@ -79,22 +95,27 @@ class Registry:
             )
             return None
 
-    def _load(self, rel: str, kind: str) -> Document | None:
-        raw = self._read(rel)
-        if raw is None:
-            return None
-        key = (kind, rel, raw)
-        if self.cache is not None and key in self.cache:
-            doc, findings = self.cache[key]
-        else:
-            doc, findings = load_bytes(raw, rel)
-            findings += schema.check(doc, kind)
-            if findings or not isinstance(doc.data, dict):
-                doc.data = None  # never resolve from a file whose structure is wrong
-            if self.cache is not None:
-                self.cache[key] = (doc, findings)
-        self.findings.extend(findings)
-        return doc
+    def _discover(self) -> dict[str, tuple[str, tuple[Any, ...]]]:
+        """Registry files: path -> (kind, where it goes). Misnamed files are findings."""
+        places: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        for rel, kind in (("registry.yaml", "registry"), ("waivers.yaml", "waivers")):
+            if self.source.exists(rel):
+                places[rel] = (kind, (kind,))
+        for rel in self._prompt_files():
+            place = self._prompt_place(rel)
+            if place is not None:
+                places[rel] = place
+        for rel in self.source.list("environments"):
+            if not rel.endswith((".yaml", ".yml")) or rel.count("/") != 1:
+                continue
+            name = rel.split("/")[1].rsplit(".", 1)[0]
+            if rel.endswith(".yml"):
+                self.findings.append(
+                    make("SCHEMA001", f"{rel}: use the .yaml extension", rel, 1, 1)
+                )
+            elif self._check_name(name, ENV_NAME, "environment name", rel):
+                places[rel] = ("environment", ("layer", name))
+        return places
 
     def _prompt_files(self) -> list[str]:
         if self.only_prompts is None:
@@ -104,59 +125,38 @@ class Registry:
             files += self.source.list(f"prompts/{pid}")
         return files
 
-    def _load_prompts(self) -> None:
-        for rel in self._prompt_files():
-            parts = rel.split("/")
-            if rel.startswith(PARTIALS + "/"):
-                if rel.endswith(".j2"):
-                    self._load_partial(rel)
-                continue
-            if not rel.endswith((".yaml", ".yml")):
-                continue
-            match = VERSION_FILE.match(parts[-1])
-            if len(parts) != 3 or not match:
-                self.findings.append(
-                    make(
-                        "SCHEMA001",
-                        f"{rel} is not a prompt version file",
-                        rel,
-                        1,
-                        1,
-                        hint="prompt versions live at prompts/<prompt-id>/v<N>.yaml",
-                    )
-                )
-                continue
-            if not self._check_name(parts[1], PROMPT_ID, "prompt id", rel):
-                continue
-            doc = self._load(rel, "prompt")
-            if doc is not None:
-                self.prompts.setdefault(parts[1], {})[int(match.group(1))] = doc
+    def _prompt_place(self, rel: str) -> tuple[str, tuple[Any, ...]] | None:
+        parts = rel.split("/")
+        if rel.startswith(PARTIALS + "/"):
+            return (
+                ("partial", ("partial", rel[len(PARTIALS) + 1 :])) if rel.endswith(".j2") else None
+            )
+        if not rel.endswith((".yaml", ".yml")):
+            return None
+        match = VERSION_FILE.match(parts[-1])
+        if len(parts) != 3 or not match:
+            hint = "prompt versions live at prompts/<prompt-id>/v<N>.yaml"
+            self.findings.append(
+                make("SCHEMA001", f"{rel} is not a prompt version file", rel, 1, 1, hint=hint)
+            )
+            return None
+        if not self._check_name(parts[1], PROMPT_ID, "prompt id", rel):
+            return None
+        return ("prompt", ("prompt", parts[1], int(match.group(1))))
 
-    def _load_partial(self, rel: str) -> None:
-        raw = self._read(rel)
-        if raw is None:
-            return
-        text, finding = decode(raw, rel)
-        if finding is not None:
-            self.findings.append(finding)
-            return
-        self.partials[rel[len(PARTIALS) + 1 :]] = Partial(rel, text)
-
-    def _load_layers(self) -> None:
-        for rel in self.source.list("environments"):
-            if not rel.endswith((".yaml", ".yml")) or rel.count("/") != 1:
-                continue
-            name = rel.split("/")[1].rsplit(".", 1)[0]
-            if rel.endswith(".yml"):
-                self.findings.append(
-                    make("SCHEMA001", f"{rel}: use the .yaml extension", rel, 1, 1)
-                )
-                continue
-            if not self._check_name(name, ENV_NAME, "environment name", rel):
-                continue
-            doc = self._load(rel, "environment")
-            if doc is not None:
-                self.layers[name] = doc
+    def _place(self, place: tuple[Any, ...], result: FileResult, doc: Document) -> None:
+        what = place[0]
+        if what == "partial":
+            if result.data is not None:
+                self.partials[place[1]] = Partial(result.rel, result.data)
+        elif what == "prompt":
+            self.prompts.setdefault(place[1], {})[place[2]] = doc
+        elif what == "layer":
+            self.layers[place[1]] = doc
+        elif what == "registry":
+            self.settings_doc = doc
+        else:
+            self.waivers_doc = doc
 
     def _check_name(self, name: str, pattern: re.Pattern[str], what: str, rel: str) -> bool:
         if pattern.match(name):
@@ -237,7 +237,13 @@ class Registry:
         return self.source.describe()
 
 
-def open_registry(path: str | Path | None = None, ref: str | None = None) -> Registry:
-    """Open the registry at (or above) `path`, from the working tree or a git ref."""
+def open_registry(
+    path: str | Path | None = None, ref: str | None = None, *, disk_cache: bool = False
+) -> Registry:
+    """Open the registry at (or above) `path`, from the working tree or a git ref.
+    `disk_cache` keeps per-file analysis in `.registry-cache/` (off when REGISTRY_CACHE=0)."""
+    import os
+
     root = find_root(path)
-    return Registry(root, open_source(root, ref))
+    use_cache = disk_cache and os.environ.get("REGISTRY_CACHE", "1") != "0"
+    return Registry(root, open_source(root, ref), disk_cache=use_cache)

@@ -8,6 +8,7 @@ to edit. The unit is what gets fingerprinted, diffed and deployed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -160,14 +161,29 @@ def layer_chain(reg: Registry, env: str) -> tuple[list[Document], list[Finding],
     return chain, findings, not findings
 
 
-def resolve_environment(reg: Registry, env: str) -> Environment:
-    chain, findings, complete = layer_chain(reg, env)
+def merged_layers(chain: list[Document], memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """The chain merged base-first (memoized by the layers' data when a memo is given)."""
+    key = ("merged", *(id(doc.data) for doc in chain))
+    if memo is not None and key in memo:
+        return memo[key][0]
     merged: dict[str, Any] = {}
     for doc in chain:
         merged = merge_patch(merged, {k: v for k, v in doc.data.items() if k != "extends"})
+    if memo is not None:
+        memo[key] = (merged, [doc.data for doc in chain])  # keep the ids alive
+    return merged
+
+
+def resolve_environment(reg: Registry, env: str) -> Environment:
+    chain, findings, complete = layer_chain(reg, env)
+    merged = merged_layers(chain, reg.memo)
     builder = _UnitBuilder(reg, chain, merged, findings)
     units = {}
-    for prompt_id in sorted(merged.get("prompts") or {}):
+    bound = merged.get("prompts") or {}
+    wanted = (
+        sorted(bound) if reg.only_prompts is None else sorted(set(reg.only_prompts) & set(bound))
+    )
+    for prompt_id in wanted:
         unit = builder.build(prompt_id)
         if unit is not None:
             units[prompt_id] = unit
@@ -192,6 +208,7 @@ class _UnitBuilder:
         self.merged = merged
         self.findings = findings
         self.broken = False
+        self.partials = {name: p.text for name, p in reg.partials.items()}
 
     def origin(self, *path: Any) -> Origin:
         return chain_origin(self.chain, path)
@@ -243,9 +260,8 @@ class _UnitBuilder:
         params, param_origins = self._params(pid, binding, defaults, doc)
         tools, tool_order = self._tools(pid, binding, defaults, doc)
         rag, rag_name = self._rag(pid, binding)
-        partials = {name: p.text for name, p in self.reg.partials.items()}
         messages = [
-            {"role": m.get("role", ""), "content": inline(m.get("content", ""), partials)}
+            {"role": m.get("role", ""), "content": inline(m.get("content", ""), self.partials)}
             for m in data.get("messages") or []
             if isinstance(m, dict)
         ]
@@ -270,8 +286,8 @@ class _UnitBuilder:
         self,
         pid: str,
         doc: Document,
-        model_origin: Origin,
-        param_origins: dict[str, Origin],
+        model_origin: Callable[[], Origin],
+        param_origins: dict[str, Callable[[], Origin]],
         rag_name: str | None,
     ) -> Callable[[tuple[Any, ...]], Origin]:
         chain = self.chain
@@ -281,9 +297,9 @@ class _UnitBuilder:
             if head in ("prompt", "version"):
                 return chain_origin(chain, ("prompts", pid, "version"))
             if head == "model":
-                return model_origin
+                return model_origin()
             if head == "params" and rest and rest[0] in param_origins:
-                return param_origins[rest[0]]
+                return param_origins[rest[0]]()
             if head in ("messages", "variables", "response_format"):
                 return (doc.file, *doc.pos((head, *rest)))
             if head == "tools":
@@ -298,31 +314,34 @@ class _UnitBuilder:
 
     def _model(
         self, pid: str, binding: dict[str, Any], defaults: dict[str, Any], doc: Document
-    ) -> tuple[str | None, Origin]:
+    ) -> tuple[str | None, Callable[[], Origin]]:
+        """The model id and (lazily, positions cost a parse) where it was set."""
         if "model" in binding:
-            ref, where = binding["model"], self.origin("prompts", pid, "model")
+            ref = binding["model"]
+            where: Callable[[], Origin] = lambda: self.origin("prompts", pid, "model")  # noqa: E731
         elif "model" in defaults:
-            ref, where = defaults["model"], (doc.file, *doc.pos(("defaults", "model")))
+            ref = defaults["model"]
+            where = lambda: (doc.file, *doc.pos(("defaults", "model")))  # noqa: E731
         else:
-            where = self.origin("prompts", pid)
+            where = lambda: self.origin("prompts", pid)  # noqa: E731
             self.ref_error(
                 "REF001",
                 f"prompt {pid!r} has no model",
-                where,
+                where(),
                 f"prompts.{pid}.model",
                 "set `model:` in the binding or `defaults.model` in the prompt",
             )
             return None, where
         aliases = self.merged.get("models") or {}
         if ref in aliases:
-            return aliases[ref], self.origin("models", ref)
+            return aliases[ref], lambda: self.origin("models", ref)
         if "/" in ref:
             return ref, where
         known = ", ".join(sorted(aliases)) or "none defined"
         self.ref_error(
             "REF001",
             f"unknown model alias {ref!r}",
-            where,
+            where(),
             f"prompts.{pid}.model",
             f"aliases in this environment: {known}; or write provider/model",
         )
@@ -330,9 +349,9 @@ class _UnitBuilder:
 
     def _params(
         self, pid: str, binding: dict[str, Any], defaults: dict[str, Any], doc: Document
-    ) -> tuple[dict[str, Any], dict[str, Origin]]:
+    ) -> tuple[dict[str, Any], dict[str, Callable[[], Origin]]]:
         params: dict[str, Any] = {}
-        origins: dict[str, Origin] = {}
+        origins: dict[str, Callable[[], Origin]] = {}
         layers: list[tuple[Mapping[str, Any], Callable[[str], Origin]]] = [
             (self.merged.get("params") or {}, lambda k: self.origin("params", k)),
             (
@@ -347,7 +366,7 @@ class _UnitBuilder:
                     params.pop(key, None)
                 else:
                     params[key] = value
-                    origins[key] = where(key)
+                    origins[key] = functools.partial(where, key)
         return params, origins
 
     def _tools(

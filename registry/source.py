@@ -84,54 +84,101 @@ class WorkTree:
 
 
 class GitRef:
-    """Files of the registry at a git ref, read from the object database."""
+    """Files of the registry at a git ref, read from the object database.
 
-    def __init__(self, root: Path, ref: str, repo: Any = None, commit: Any = None) -> None:
+    Paths are resolved by git itself (`cat-file --batch-check` on `<commit>:<path>`, one
+    persistent process) and trees and blobs are cached by object id, optionally across refs
+    (`objects`), so walking thousands of commits parses each distinct directory once.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        ref: str,
+        repo: Any = None,
+        commit: Any = None,
+        objects: dict[Any, Any] | None = None,
+    ) -> None:
         self.root = root
         self.ref = ref
         self.repo = repo if repo is not None else open_repo(root)
         self.commit = commit if commit is not None else resolve_ref(self.repo, ref)
         prefix = _relative_in_repo(self.repo, root)
-        self.tree = self.commit.tree
-        if prefix:
-            try:
-                self.tree = self.tree / prefix
-            except KeyError:
-                raise RegistryError(
-                    f"the registry folder {prefix!r} does not exist at {ref}"
-                ) from None
+        self.prefix = f"{prefix}/" if prefix else ""
+        self.objects = objects if objects is not None else {}
+        self._paths: dict[str, tuple[str, str] | None] = {}
+        if prefix and self._resolve("") is None:
+            raise RegistryError(f"the registry folder {prefix!r} does not exist at {ref}")
 
-    def _obj(self, rel: str) -> Any:
-        try:
-            return self.tree / rel
-        except KeyError:
-            return None
+    def _resolve(self, rel: str) -> tuple[str, str] | None:
+        """(object id, type) of a registry path at this commit, None when absent."""
+        if rel not in self._paths:
+            spec = f"{self.commit.hexsha}:{self.prefix}{rel}".rstrip("/")
+            try:
+                hexsha, kind, _size = self.repo.git.get_object_header(spec)
+                self._paths[rel] = (
+                    hexsha.decode() if isinstance(hexsha, bytes) else hexsha,
+                    kind.decode() if isinstance(kind, bytes) else kind,
+                )
+            except ValueError:
+                self._paths[rel] = None
+        return self._paths[rel]
+
+    def _data(self, hexsha: str) -> bytes:
+        key = ("blob", hexsha)
+        if key not in self.objects:
+            self.objects[key] = self.repo.git.get_object_data(hexsha)[3]
+        data: bytes = self.objects[key]
+        return data
+
+    def _entries(self, hexsha: str) -> list[tuple[int, str, str]]:
+        """(mode, name, object id) of a tree's entries."""
+        from git.objects.fun import tree_entries_from_data
+
+        key = ("tree", hexsha)
+        if key not in self.objects:
+            self.objects[key] = [
+                (mode, name, binsha.hex())
+                for binsha, mode, name in tree_entries_from_data(self._data(hexsha))
+            ]
+        entries: list[tuple[int, str, str]] = self.objects[key]
+        return entries
 
     def list(self, folder: str) -> list[str]:
-        obj = self._obj(folder)
-        if obj is None or obj.type != "tree":
+        found = self._resolve(folder)
+        if found is None or found[1] != "tree":
             return []
-        out = []
-        for item in obj.traverse():
-            if item.type == "blob" and not PurePosixPath(item.path).name.startswith("."):
-                rel = PurePosixPath(item.path).relative_to(PurePosixPath(self.tree.path or "."))
-                out.append(str(rel) if self.tree.path else item.path)
+        out: list[str] = []
+        stack = [(folder, found[0])]
+        while stack:
+            path, hexsha = stack.pop()
+            for mode, name, child in self._entries(hexsha):
+                if name.startswith("."):
+                    continue
+                if mode & 0o170000 == 0o040000:
+                    stack.append((f"{path}/{name}", child))
+                else:
+                    out.append(f"{path}/{name}")
         return sorted(out)
 
     def read(self, rel: str) -> bytes | None:
-        obj = self._obj(rel)
-        if obj is None or obj.type != "blob":
+        found = self._resolve(rel)
+        if found is None or found[1] != "blob":
             return None
-        if obj.mode == 0o120000:  # a symlink stored in git: its target must stay inside
-            target = PurePosixPath(rel).parent / obj.data_stream.read().decode("utf-8", "replace")
-            if target.is_absolute() or ".." in _normalize(target).parts:
+        parent = str(PurePosixPath(rel).parent)
+        where = self._resolve("" if parent == "." else parent)
+        name = PurePosixPath(rel).name
+        mode = next((m for m, n, _ in self._entries(where[0]) if n == name), 0) if where else 0
+        data = self._data(found[0])
+        if mode == 0o120000:  # a symlink stored in git: its target must stay inside
+            target = _normalize(PurePosixPath(rel).parent / data.decode("utf-8", "replace"))
+            if target.is_absolute() or ".." in target.parts:
                 raise Escape(rel)
-            return self.read(str(_normalize(target)))
-        data: bytes = obj.data_stream.read()
+            return self.read(str(target))
         return data
 
     def exists(self, rel: str) -> bool:
-        return self._obj(rel) is not None
+        return self._resolve(rel) is not None
 
     def describe(self) -> dict[str, Any]:
         return {"commit": self.commit.hexsha, "dirty": False}

@@ -202,23 +202,55 @@ class Shape:
     first_dynamic_line: int | None
 
 
-def shape(tree: nodes.Template) -> Shape:
-    """Split a template into its static prefix and the rest (for cache and budget rules)."""
-    prefix: list[str] = []
-    total: list[str] = []
-    first: tuple[str, int] | None = None
+def pieces(tree: nodes.Template) -> list[list[Any]]:
+    """Top-level pieces in order: ["s", text], ["d", what, line] or ["i", partial, line]."""
+    out: list[list[Any]] = []
     for node in tree.body:
         parts = node.nodes if isinstance(node, nodes.Output) else [node]
         for part in parts:
             if isinstance(part, nodes.TemplateData):
-                total.append(part.data)
-                if first is None:
-                    prefix.append(part.data)
-            elif first is None:
-                first = (_describe(part), part.lineno)
+                out.append(["s", part.data])
+            elif (
+                isinstance(part, nodes.Include)
+                and isinstance(part.template, nodes.Const)
+                and isinstance(part.template.value, str)
+            ):
+                out.append(["i", part.template.value, part.lineno])
+            else:
+                out.append(["d", _describe(part), part.lineno])
+    return out
+
+
+def shape(parts: list[list[Any]], partials: Mapping[str, list[list[Any]]]) -> Shape:
+    """Static prefix and total of a template, with literal includes expanded."""
+    prefix: list[str] = []
+    total: list[str] = []
+    first: tuple[str, int] | None = None
+    for piece in _expand(parts, partials, 0, None):
+        if piece[0] == "s":
+            total.append(piece[1])
+            if first is None:
+                prefix.append(piece[1])
+        elif first is None:
+            first = (piece[1], piece[2])
     if first is None:
         return Shape("".join(prefix), "".join(total), None, None)
     return Shape("".join(prefix), "".join(total), first[0], first[1])
+
+
+def _expand(
+    parts: list[list[Any]], partials: Mapping[str, list[list[Any]]], depth: int, line: int | None
+) -> Iterator[list[Any]]:
+    for piece in parts:
+        if piece[0] == "i" and piece[1] in partials and depth < 8:
+            inner = [list(p) for p in partials[piece[1]]]
+            if inner and inner[-1][0] == "s" and inner[-1][1].endswith("\n"):
+                inner[-1][1] = inner[-1][1][:-1]  # Jinja drops one trailing newline
+            yield from _expand(inner, partials, depth + 1, line or piece[2])
+        elif piece[0] == "s":
+            yield piece
+        else:  # dynamic, or an unknown include: at the including line when nested
+            yield [piece[0], piece[1], line or piece[2]]
 
 
 def _describe(node: nodes.Node) -> str:

@@ -128,9 +128,10 @@ def commit_all(repo: git.Repo, message: str) -> str:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under root (but .git), to assert a command changed nothing."""
+    """Every file under root (but .git and the documented cache), to assert a command changed
+    nothing."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts
+        if p.is_file() and not {".git", ".registry-cache"} & set(p.relative_to(root).parts)
     }

@@ -98,3 +98,25 @@ def test_render_is_deterministic_and_has_no_paths(reg_root: Path) -> None:
     assert str(reg_root) not in one
     data = json.loads(one)
     assert data["units"]["answer"]["fingerprint"].startswith("sha256:")
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**53) + 1, 2**53 - 1),
+        st.text(),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=6), c, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_canonical_equals_rfc8785(value: object) -> None:
+    import rfc8785
+
+    from registry.fingerprint import canonical
+
+    assert canonical(value) == rfc8785.dumps(value)

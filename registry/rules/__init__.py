@@ -1,12 +1,18 @@
 """Rules as small plugins: each module has its CODES, a docstring that is its documentation
-(a section per code with why, a bad and a good example), and `check(ctx)` yielding findings.
+(a section per code with why, a bad and a good example), and one or both of:
 
-Adding a rule touches one new module and the RULES list below.
+* `check_file(view)` — findings that depend on one file alone (run once per file content, in
+  `registry.analyze`, so they are cached and parallel);
+* `check(ctx)` — findings that need the whole registry or the resolved environments.
+
+Adding a rule touches one new module and the list in `all_rules()`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -16,18 +22,30 @@ from registry.findings import Finding
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from registry.analyze import FileResult, TemplateFacts
     from registry.load import Document
     from registry.repo import Registry
     from registry.resolve import Environment, Unit
 
 
 @dataclasses.dataclass
+class FileView:
+    """What a per-file rule sees: the analysis so far and, for YAML files, the Document."""
+
+    result: FileResult
+    doc: Document | None
+
+    @property
+    def kind(self) -> str:
+        return self.result.kind
+
+
+@dataclasses.dataclass
 class Context:
-    """What a rule can look at: the loaded registry and every resolved environment."""
+    """What a cross-file rule can look at: the loaded registry and every resolved environment."""
 
     reg: Registry
     envs: dict[str, Environment]
-    _trees: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def units(self) -> Iterator[tuple[Environment, Unit]]:
         for env in self.envs.values():
@@ -46,19 +64,27 @@ class Context:
                 if doc.ok:
                     yield pid, version, doc
 
-    def tree(self, source: str) -> Any:
-        """Parsed template (cached by source text); None when it does not parse."""
-        cache = self._trees
-        if source not in cache:
-            try:
-                cache[source] = templates.parse(source)
-            except templates.TemplateError:
-                cache[source] = None
-        return cache[source]
+    def facts(self, doc: Document) -> list[TemplateFacts | None]:
+        """Template facts of a prompt file's messages."""
+        result = self.reg.results.get(doc.file)
+        return result.templates if result is not None else []
+
+    @functools.cached_property
+    def partial_pieces(self) -> dict[str, list[list[Any]]]:
+        out = {}
+        for name, partial in self.reg.partials.items():
+            result = self.reg.results.get(partial.file)
+            facts = result.templates[0] if result is not None and result.templates else None
+            if facts is not None and facts.error is None:
+                out[name] = facts.pieces
+        return out
 
 
 def content_line(doc: Document, index: int) -> int:
     """File line of a message template's line 1 (after `content: |` for block scalars)."""
+    anchor = doc.anchors.get(("messages", index, "content", "@line1"))
+    if anchor is not None:
+        return anchor[0]
     line, col = doc.pos(("messages", index, "content"))
     lines = doc.text.splitlines()
     if 0 < line <= len(lines) and lines[line - 1][col - 1 : col] in ("|", ">"):
@@ -101,31 +127,34 @@ def all_rules() -> list[ModuleType]:
 def run(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for rule in all_rules():
-        out.extend(rule.check(ctx))
+        if hasattr(rule, "check"):
+            out.extend(rule.check(ctx))
     return out
 
 
 def tools_text(unit: Unit) -> str:
     """The tool definitions as the provider receives them (for token counts)."""
-    import json
-
-    return (
-        json.dumps(
-            [{"name": n, **unit.tools[n]} for n in unit.tool_order or sorted(unit.tools)],
-            sort_keys=True,
-            ensure_ascii=False,
-        )
-        if unit.tools
-        else ""
+    if not unit.tools:
+        return ""
+    order = unit.tool_order or sorted(unit.tools)
+    return json.dumps(
+        [{"name": n, **unit.tools[n]} for n in order], sort_keys=True, ensure_ascii=False
     )
 
 
 def shapes(ctx: Context, unit: Unit) -> list[templates.Shape | None]:
-    """Static shape of each (inlined) message template of a unit; None when it does not parse."""
+    """Static shape of each message template of a unit (partials expanded); None when a
+    template does not parse."""
+    doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
+    facts = ctx.facts(doc) if doc is not None else []
     out: list[templates.Shape | None] = []
-    for msg in unit.messages:
-        tree = ctx.tree(msg["content"])
-        out.append(templates.shape(tree) if tree is not None else None)
+    for i in range(len(unit.messages)):
+        f = facts[i] if i < len(facts) else None
+        out.append(
+            templates.shape(f.pieces, ctx.partial_pieces)
+            if f is not None and f.error is None
+            else None
+        )
     return out
 
 

@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from registry import tokens
 from registry.findings import Finding, make
 from registry.load import Document
+from registry.resolve import Unit
 from registry.rules import Context, content_line, shapes, tools_text
 
 CODES = ("CACHE001", "CACHE002")
@@ -49,24 +50,19 @@ SYSTEM_ROLES = ("system", "developer")
 def check(ctx: Context) -> Iterator[Finding]:
     for _env, unit in ctx.units():
         doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
-        if doc is None or not doc.ok:
-            continue
-        yield from _check_unit(ctx, unit, doc)
+        if doc is not None and doc.ok:
+            yield from _check_unit(ctx, unit, doc)
 
 
-def _check_unit(ctx: Context, unit: object, doc: Document) -> Iterator[Finding]:
-    from registry.resolve import Unit
-
-    assert isinstance(unit, Unit)
+def _check_unit(ctx: Context, unit: Unit, doc: Document) -> Iterator[Finding]:
     parts = shapes(ctx, unit)
-    tool_tokens = tokens.count(tools_text(unit))
-    before = tool_tokens
-    after = 0
-    first: tuple[int, str, int] | None = None  # message index, name, template line
-    prefix_total = tool_tokens
+    if any(p is None for p in parts):
+        return  # PRM001 says why
+    before = tokens.count(tools_text(unit))  # tools come first in the provider's prefix
+    prefix_total, after = before, 0
+    first: tuple[int, str, int] | None = None  # message index, construct, template line
     for i, (msg, shape) in enumerate(zip(unit.messages, parts, strict=True)):
-        if shape is None:
-            return
+        assert shape is not None
         system = msg["role"] in SYSTEM_ROLES
         if first is None:
             prefix_total += tokens.count(shape.static_prefix)
@@ -76,20 +72,18 @@ def _check_unit(ctx: Context, unit: object, doc: Document) -> Iterator[Finding]:
                 first = (i, shape.first_dynamic, shape.first_dynamic_line or 1)
                 if system:
                     after += tokens.count(shape.static_total[len(shape.static_prefix) :])
-        elif system and after is not None:
+        elif system:
             after += tokens.count(shape.static_total)
-        if not system and first is not None:
+        else:
             break
     if first is not None and unit.messages[first[0]]["role"] in SYSTEM_ROLES and after > before:
         i, name, tline = first
-        raw = (doc.data.get("messages") or [])[i].get("content", "")
-        line = content_line(doc, i) + (tline - 1 if raw == unit.messages[i]["content"] else 0)
         yield make(
             "CACHE001",
             f"{unit.prompt}: dynamic {name!r} comes after only {before} static "
             f"tokens of the cacheable prefix, before {after} more static tokens",
             doc.file,
-            line,
+            content_line(doc, i) + tline - 1,
             1,
             path=f"messages[{i}].content",
             hint="move the dynamic part to the end, or into the user message",

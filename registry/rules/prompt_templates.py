@@ -84,13 +84,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from registry import templates
 from registry.findings import Finding, make
 from registry.load import Document
-from registry.rules import Context, content_line
+from registry.rules import Context, FileView, content_line
 from registry.source import Escape
 
 CODES = ("PRM001", "PRM002", "PRM003", "PRM008", "REF001", "REF003")
+UNSAFE_HINT = "use plain variables and filters; the sandbox refuses this at run time"
 
 
 def _bad_path(name: str) -> bool:
@@ -98,66 +98,63 @@ def _bad_path(name: str) -> bool:
     return p.is_absolute() or ".." in p.parts or "\\" in name
 
 
+def check_file(view: FileView) -> Iterator[Finding]:
+    """PRM001 and PRM008: they depend on one template alone."""
+    rel = view.result.rel
+    for i, facts in enumerate(view.result.templates):
+        if facts is None:
+            continue
+        if view.kind == "partial":
+            base, field = 0, None
+        else:
+            assert view.doc is not None
+            base, field = content_line(view.doc, i) - 1, f"messages[{i}].content"
+        if facts.error is not None:
+            yield make(
+                "PRM001",
+                f"template syntax error: {facts.error[0]}",
+                rel,
+                base + facts.error[1],
+                1,
+                path=field,
+            )
+        for message, lineno in facts.unsafe:
+            yield make(
+                "PRM008",
+                f"unsafe template construct: {message}",
+                rel,
+                base + lineno,
+                1,
+                path=field,
+                hint=UNSAFE_HINT,
+            )
+
+
 def check(ctx: Context) -> Iterator[Finding]:
+    """PRM002, PRM003 and the partial and evals references: they need the partials."""
     partial_reads: dict[str, set[str]] = {}
-    for name, partial in sorted(ctx.reg.partials.items()):
-        yield from _check_partial(ctx, name, partial.file, partial.text, partial_reads)
+    for name, partial in ctx.reg.partials.items():
+        result = ctx.reg.results.get(partial.file)
+        facts = result.templates[0] if result is not None and result.templates else None
+        partial_reads[name] = set(facts.reads) if facts is not None else set()
     for _pid, _version, doc in ctx.prompt_docs():
         yield from _check_prompt(ctx, doc, partial_reads)
-
-
-def _check_partial(
-    ctx: Context, name: str, file: str, text: str, reads: dict[str, set[str]]
-) -> Iterator[Finding]:
-    try:
-        tree = templates.parse(text)
-    except templates.TemplateError as exc:
-        yield make("PRM001", f"template syntax error: {exc.message}", file, exc.lineno, 1)
-        reads[name] = set()
-        return
-    info = templates.analyze(tree)
-    reads[name] = set(info.reads)
-    for issue in info.unsafe:
-        yield make("PRM008", f"unsafe template construct: {issue.message}", file, issue.lineno, 1)
 
 
 def _check_prompt(
     ctx: Context, doc: Document, partial_reads: dict[str, set[str]]
 ) -> Iterator[Finding]:
-    data = doc.data
-    props = (data.get("variables") or {}).get("properties") or {}
+    props = (doc.data.get("variables") or {}).get("properties") or {}
     used: set[str] = set()
-    for i, msg in enumerate(data.get("messages") or []):
-        source = msg.get("content") if isinstance(msg, dict) else None
-        if not isinstance(source, str):
+    for i, facts in enumerate(ctx.facts(doc)):
+        if facts is None:
+            continue
+        if facts.error is not None:
+            used.update(props)  # do not call declared variables unused when we cannot tell
             continue
         base = content_line(doc, i) - 1
         field = f"messages[{i}].content"
-        try:
-            tree = templates.parse(source)
-        except templates.TemplateError as exc:
-            yield make(
-                "PRM001",
-                f"template syntax error: {exc.message}",
-                doc.file,
-                base + exc.lineno,
-                1,
-                path=field,
-            )
-            used.update(props)  # do not call declared variables unused when we cannot tell
-            continue
-        info = templates.analyze(tree)
-        for issue in info.unsafe:
-            yield make(
-                "PRM008",
-                f"unsafe template construct: {issue.message}",
-                doc.file,
-                base + issue.lineno,
-                1,
-                path=field,
-                hint="use plain variables and filters; the sandbox refuses this at run time",
-            )
-        for name, lineno in info.reads.items():
+        for name, lineno in facts.reads.items():
             used.add(name)
             if name not in props:
                 yield make(
@@ -169,7 +166,7 @@ def _check_prompt(
                     path=field,
                     hint=f"declare it under variables.properties.{name}, or fix the name",
                 )
-        for name, lineno in info.includes:
+        for name, lineno in facts.includes:
             yield from _check_include(
                 ctx, doc, name, base + lineno, field, props, used, partial_reads
             )

@@ -27,26 +27,27 @@ from typing import Any
 from registry.findings import Finding, make
 from registry.load import Document
 from registry.redact import CREDENTIAL_KEY, REFERENCE, find_secrets, looks_random
-from registry.rules import Context, content_line
+from registry.rules import FileView, content_line
 
 CODES = ("SEC001",)
 HINT = "remove it, rotate the key, and reference an environment variable: ${NAME}"
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    for doc in ctx.documents():
-        yield from _walk(doc, (), doc.data)
-    for partial in ctx.reg.partials.values():
-        for label, match in find_secrets(partial.text):
-            line = partial.text.count("\n", 0, match.start()) + 1
+def check_file(view: FileView) -> Iterator[Finding]:
+    if view.kind == "partial":
+        text = view.result.data
+        for label, match in find_secrets(text):
+            line = text.count("\n", 0, match.start()) + 1
             yield make(
                 "SEC001",
                 f"literal secret ({label}) in prompt text",
-                partial.file,
+                view.result.rel,
                 line,
                 1,
                 hint=HINT,
             )
+    elif view.doc is not None:
+        yield from _walk(view.doc, (), view.doc.data)
 
 
 def _walk(doc: Document, path: tuple[Any, ...], value: Any) -> Iterator[Finding]:

@@ -38,7 +38,7 @@ from typing import Any
 
 from registry.findings import Finding, make
 from registry.load import Document
-from registry.rules import Context, content_line
+from registry.rules import FileView, content_line
 
 CODES = ("PRM005", "PRM006", "PRM007")
 _ALLOWED = {"\n", "\t"}
@@ -56,21 +56,23 @@ def invisible(text: str) -> Iterator[tuple[int, int, str]]:
             yield line, col, ch
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    for _pid, _v, doc in ctx.prompt_docs():
+def check_file(view: FileView) -> Iterator[Finding]:
+    rel = view.result.rel
+    if view.kind == "partial":
+        text = view.result.data
+        yield from _check_text(text, rel, 1, None)
+        yield from _check_cr(rel, text)
+        return
+    doc = view.doc
+    assert doc is not None
+    if view.kind == "prompt":
         for i, msg in enumerate(doc.data.get("messages") or []):
             text = msg.get("content") if isinstance(msg, dict) else None
             if isinstance(text, str):
-                yield from _check_text(
-                    text, doc.file, content_line(doc, i), f"messages[{i}].content"
-                )
-        yield from _check_cr(doc.file, doc.text)
-    for partial in ctx.reg.partials.values():
-        yield from _check_text(partial.text, partial.file, 1, None)
-        yield from _check_cr(partial.file, partial.text)
-    for doc in ctx.documents():
-        if doc.file.startswith("environments/"):
-            yield from _check_ids(doc, (), doc.data)
+                yield from _check_text(text, rel, content_line(doc, i), f"messages[{i}].content")
+        yield from _check_cr(rel, doc.text)
+    elif view.kind == "environment":
+        yield from _check_ids(doc, (), doc.data)
 
 
 def _check_text(text: str, file: str, first_line: int, field: str | None) -> Iterator[Finding]:

@@ -1,0 +1,254 @@
+"""Per-file analysis: everything that depends on one file's bytes alone.
+
+Load (YAML) + JSON Schema + template parse + the per-file rules (`check_file` in a rule
+module) run here, once per file content. The result is plain data — JSON-serializable for the
+cache in `.registry-cache/`, picklable for worker processes — so cold runs spread files over
+the cores and warm runs skip unchanged files entirely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from registry import schema, templates
+from registry.findings import Finding
+from registry.load import Document, decode, load_bytes
+
+VERSION_FILE = re.compile(r"prompts/[^/]+/v[1-9][0-9]{0,5}\.yaml\Z")
+KINDS = {"registry.yaml": "registry", "waivers.yaml": "waivers"}
+
+
+def kind_of(rel: str) -> str | None:
+    """The file kind of a registry-relative path (None: not a registry file)."""
+    if rel in KINDS:
+        return KINDS[rel]
+    if rel.startswith("environments/") and rel.count("/") == 1 and rel.endswith(".yaml"):
+        return "environment"
+    if rel.startswith("prompts/_partials/") and rel.endswith(".j2"):
+        return "partial"
+    if VERSION_FILE.match(rel):
+        return "prompt"
+    return None
+
+
+@dataclasses.dataclass
+class TemplateFacts:
+    """What one template says, statically (template lines are 1-based, template-relative)."""
+
+    error: tuple[str, int] | None = None
+    reads: dict[str, int] = dataclasses.field(default_factory=dict)
+    includes: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    unsafe: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    # top-level pieces in order: ["s", text] static, ["d", what, line] dynamic,
+    # ["i", partial, line] a literal include
+    pieces: list[list[Any]] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def of(cls, source: str) -> TemplateFacts:
+        try:
+            tree = templates.parse(source)
+        except templates.TemplateError as exc:
+            return cls(error=(exc.message, exc.lineno))
+        info = templates.analyze(tree)
+        return cls(
+            None,
+            info.reads,
+            info.includes,
+            [(i.message, i.lineno) for i in info.unsafe],
+            templates.pieces(tree),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TemplateFacts:
+        return cls(
+            tuple(data["error"]) if data["error"] else None,
+            data["reads"],
+            [tuple(x) for x in data["includes"]],
+            [tuple(x) for x in data["unsafe"]],
+            data["pieces"],
+        )
+
+
+@dataclasses.dataclass
+class FileResult:
+    """One file, analyzed. `data` is None for a broken YAML file; a partial's data is its text."""
+
+    kind: str
+    rel: str
+    data: Any
+    findings: list[Finding]
+    templates: list[TemplateFacts | None]
+    anchors: dict[tuple[Any, ...], tuple[int, int]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rel": self.rel,
+            "data": self.data,
+            "findings": [dataclasses.astuple(f) for f in self.findings],
+            "templates": [t.as_json() if t else None for t in self.templates],
+            "anchors": [[list(k), v[0], v[1]] for k, v in self.anchors.items()],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FileResult:
+        return cls(
+            d["kind"],
+            d["rel"],
+            d["data"],
+            [Finding(*f) for f in d["findings"]],
+            [TemplateFacts.from_json(t) if t else None for t in d["templates"]],
+            {tuple(k): (line, col) for k, line, col in d["anchors"]},
+        )
+
+    def document(self, raw: bytes, full: Document | None = None) -> Document:
+        """The Document for resolution: positions from `full` when at hand, else lazy."""
+        if full is not None:
+            full.data = self.data
+            full.anchors = self.anchors
+            return full
+        return Document(self.rel, self.data, anchors=self.anchors, raw=raw)
+
+
+def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | None]:
+    """Analyze one file; also the full Document (with positions) when one was built."""
+    if kind == "partial":
+        return _partial(rel, raw), None
+    doc, findings = load_bytes(raw, rel)
+    findings += schema.check(doc, kind)
+    if findings or not isinstance(doc.data, dict):
+        doc.data = None  # never resolve from a file whose structure is wrong
+    facts: list[TemplateFacts | None] = []
+    anchors: dict[tuple[Any, ...], tuple[int, int]] = {}
+    if kind == "prompt" and doc.data is not None:
+        facts, anchors = _prompt_facts(doc)
+    result = FileResult(kind, rel, doc.data, findings, facts, anchors)
+    if doc.data is not None:
+        from registry.rules import FileView, all_rules
+
+        view = FileView(result, doc)
+        for rule in all_rules():
+            if hasattr(rule, "check_file"):
+                result.findings.extend(rule.check_file(view))
+    return result, doc
+
+
+def _prompt_facts(
+    doc: Document,
+) -> tuple[list[TemplateFacts | None], dict[tuple[Any, ...], tuple[int, int]]]:
+    facts: list[TemplateFacts | None] = []
+    anchors: dict[tuple[Any, ...], tuple[int, int]] = {("messages",): doc.pos(("messages",))}
+    for i, msg in enumerate(doc.data.get("messages") or []):
+        source = msg.get("content") if isinstance(msg, dict) else None
+        facts.append(TemplateFacts.of(source) if isinstance(source, str) else None)
+        anchors[("messages", i, "content")] = doc.pos(("messages", i, "content"))
+        anchors[("messages", i, "content", "@line1")] = (_line1(doc, i), 1)
+    defaults = doc.data.get("defaults") or {}
+    for key in ("model", "params", "tools"):
+        if key in defaults:
+            anchors[("defaults", key)] = doc.pos(("defaults", key))
+    for key in defaults.get("params") or {}:
+        anchors[("defaults", "params", key)] = doc.pos(("defaults", "params", key))
+    for i, _ in enumerate(defaults.get("tools") or []):
+        anchors[("defaults", "tools", i)] = doc.pos(("defaults", "tools", i))
+    for name in (doc.data.get("variables") or {}).get("properties") or {}:
+        anchors[("variables", "properties", name, "@key")] = doc.pos(
+            ("variables", "properties", name), key=True
+        )
+    if "evals" in doc.data:
+        anchors[("evals",)] = doc.pos(("evals",))
+    return facts, anchors
+
+
+def _line1(doc: Document, index: int) -> int:
+    """File line of a message template's line 1 (after `content: |` for block scalars)."""
+    line, col = doc.pos(("messages", index, "content"))
+    lines = doc.text.splitlines()
+    if 0 < line <= len(lines) and lines[line - 1][col - 1 : col] in ("|", ">"):
+        return line + 1
+    return line
+
+
+def _partial(rel: str, raw: bytes) -> FileResult:
+    text, finding = decode(raw, rel)
+    if finding is not None:
+        return FileResult("partial", rel, None, [finding], [], {})
+    result = FileResult("partial", rel, text, [], [TemplateFacts.of(text)], {})
+    from registry.rules import FileView, all_rules
+
+    view = FileView(result, None)
+    for rule in all_rules():
+        if hasattr(rule, "check_file"):
+            result.findings.extend(rule.check_file(view))
+    return result
+
+
+PARALLEL_MIN = 400  # below this many files to analyze, worker start-up costs more than it saves
+
+
+def _work(items: list[tuple[str, str, bytes]]) -> list[FileResult]:
+    return [analyze(kind, rel, raw)[0] for kind, rel, raw in items]
+
+
+def analyze_many(
+    items: list[tuple[str, str, bytes]],
+    *,
+    memory: dict[Any, Any] | None = None,
+    disk: Any = None,
+    jobs: int | None = None,
+) -> dict[str, tuple[FileResult, Document | None]]:
+    """Analyze many files: from the caches when the bytes were seen, else on all cores.
+    Output is keyed by path; order and content do not depend on caching or parallelism."""
+    from registry import filecache
+
+    out: dict[str, tuple[FileResult, Document | None]] = {}
+    misses: list[tuple[str, str, bytes]] = []
+    keys: dict[str, str] = {}
+    for kind, rel, raw in items:
+        hit = memory.get((kind, rel, raw)) if memory is not None else None
+        if hit is None and disk is not None:
+            keys[rel] = filecache.key(kind, rel, raw)
+            entry = disk.get(keys[rel])
+            if entry is not None:
+                try:
+                    hit = FileResult.from_json(entry)
+                except (KeyError, TypeError, ValueError):
+                    hit = None  # a corrupt entry: analyze again
+        if hit is not None:
+            out[rel] = (hit, None)
+        else:
+            misses.append((kind, rel, raw))
+    for (_kind, rel, _raw), (result, doc) in zip(misses, _run(misses, jobs), strict=True):
+        out[rel] = (result, doc)
+        if disk is not None:
+            disk.put(keys[rel], result.as_json())
+    if memory is not None:
+        for kind, rel, raw in items:
+            memory[(kind, rel, raw)] = out[rel][0]
+    if disk is not None:
+        disk.save()
+    return out
+
+
+def _run(
+    items: list[tuple[str, str, bytes]], jobs: int | None
+) -> list[tuple[FileResult, Document | None]]:
+    import os
+
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers < 2 or len(items) < PARALLEL_MIN:
+        return [analyze(kind, rel, raw) for kind, rel, raw in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results = [r for chunk in pool.map(_work, chunks) for r in chunk]
+    return [(r, None) for r in results]

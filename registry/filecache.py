@@ -1,0 +1,90 @@
+"""The content-addressed cache of per-file analysis under `.registry-cache/`.
+
+Keyed by the file's kind, path and bytes, under a folder named for the tool version and a hash
+of the tool's own code, schemas and catalog, so a cache is never trusted across versions. It is
+safe to delete, ignored by git (`init` writes the ignore rule), and never an error: a corrupt or
+unreadable shard is ignored and rebuilt, a cache that cannot be written is skipped. Entries are
+JSON (never pickle: a cache folder is not trusted input).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from registry import __version__
+
+DIRNAME = ".registry-cache"
+SHARDS = 16
+
+
+@functools.lru_cache(maxsize=1)
+def code_tag() -> str:
+    """Tool version + a hash of everything that shapes an analysis result."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    from registry.schema import schema_dir
+
+    files = sorted(here.rglob("*.py")) + sorted(schema_dir().glob("*.json"))
+    files += sorted((here / "data").glob("*.json"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return f"{__version__}-{digest.hexdigest()[:16]}"
+
+
+def key(kind: str, rel: str, raw: bytes) -> str:
+    h = hashlib.sha256(kind.encode())
+    h.update(b"\0" + rel.encode() + b"\0")
+    h.update(raw)
+    return h.hexdigest()
+
+
+class FileCache:
+    """Shards of `{key: analysis JSON}`; loaded on demand, written back when they changed."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / DIRNAME / code_tag()
+        self._shards: dict[int, dict[str, Any]] = {}
+        self._dirty: set[int] = set()
+
+    def _shard(self, k: str) -> dict[str, Any]:
+        n = int(k[0], 16) % SHARDS
+        if n not in self._shards:
+            self._shards[n] = self._read(n)
+        return self._shards[n]
+
+    def _read(self, n: int) -> dict[str, Any]:
+        try:
+            data = json.loads((self.dir / f"{n:02d}.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}  # missing or corrupt: rebuilt on save
+        return data if isinstance(data, dict) else {}
+
+    def get(self, k: str) -> Any:
+        return self._shard(k).get(k)
+
+    def put(self, k: str, entry: Any) -> None:
+        self._shard(k)[k] = entry
+        self._dirty.add(int(k[0], 16) % SHARDS)
+
+    def save(self) -> None:
+        """Write changed shards atomically. Old entries stay: delete the folder to reclaim
+        space (it is rebuilt on the next run)."""
+        from registry.atomic import write_text
+        from registry.errors import RegistryError
+
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            gitignore = self.dir.parent / ".gitignore"
+            if not gitignore.exists():
+                write_text(gitignore, "*\n")
+            for n in sorted(self._dirty):
+                shard = self._shards[n]
+                write_text(self.dir / f"{n:02d}.json", json.dumps(shard, separators=(",", ":")))
+        except (OSError, RegistryError):
+            return  # a read-only checkout: run without a cache
+        self._dirty.clear()
