@@ -127,6 +127,8 @@ def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | Non
     anchors: dict[tuple[Any, ...], tuple[int, int]] = {}
     if kind == "prompt" and doc.data is not None:
         facts, anchors = _prompt_facts(doc)
+    elif kind == "environment" and doc.data is not None and "extends" in doc.data:
+        anchors[("extends",)] = doc.pos(("extends",))
     result = FileResult(kind, rel, doc.data, findings, facts, anchors)
     if doc.data is not None:
         from registry.rules import FileView, all_rules

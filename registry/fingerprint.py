@@ -23,7 +23,7 @@ def _utf16(key: str) -> bytes:
     return key.encode("utf-16-be")
 
 
-def _write(value: Any, out: list[str]) -> None:
+def _write(value: Any, out: list[str], fragments: Mapping[int, tuple[str, Any]]) -> None:
     if isinstance(value, str):
         out.append(encode_basestring(value))
     elif value is None:
@@ -36,6 +36,8 @@ def _write(value: Any, out: list[str]) -> None:
         out.append(str(value))
     elif isinstance(value, float):
         out.append(rfc8785.dumps(value).decode("ascii"))
+    elif id(value) in fragments:
+        out.append(fragments[id(value)][0])
     elif isinstance(value, Mapping):
         out.append("{")
         for i, key in enumerate(sorted(value, key=_utf16)):
@@ -43,28 +45,29 @@ def _write(value: Any, out: list[str]) -> None:
                 out.append(",")
             out.append(encode_basestring(key))
             out.append(":")
-            _write(value[key], out)
+            _write(value[key], out, fragments)
         out.append("}")
     elif isinstance(value, (list, tuple)):
         out.append("[")
         for i, item in enumerate(value):
             if i:
                 out.append(",")
-            _write(item, out)
+            _write(item, out, fragments)
         out.append("]")
     else:
         raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def canonical(value: Any) -> bytes:
-    """RFC 8785 (JCS) bytes of a JSON-compatible value."""
+def canonical(value: Any, fragments: Mapping[int, tuple[str, Any]] | None = None) -> bytes:
+    """RFC 8785 (JCS) bytes of a JSON-compatible value. `fragments` maps id(part) to the
+    already canonical text of a part shared by many values (the part is kept alive with it)."""
     out: list[str] = []
-    _write(value, out)
+    _write(value, out, fragments or {})
     return "".join(out).encode("utf-8")
 
 
-def fingerprint(value: Any) -> str:
-    return "sha256:" + hashlib.sha256(canonical(value)).hexdigest()
+def fingerprint(value: Any, fragments: Mapping[int, tuple[str, Any]] | None = None) -> str:
+    return "sha256:" + hashlib.sha256(canonical(value, fragments)).hexdigest()
 
 
 def environment_fingerprint(units: Mapping[str, str]) -> str:

@@ -114,8 +114,7 @@ def _since(reg: Registry, pair: PairReport) -> None:
         return
     from registry.history import drift_since
 
-    for pid in pair.drifting()[:SINCE_MAX_UNITS]:
-        pair.since[pid] = drift_since(reg.root, pid, pair.a, pair.b)
+    pair.since.update(drift_since(reg.root, pair.drifting()[:SINCE_MAX_UNITS], pair.a, pair.b))
 
 
 def gate_pair(

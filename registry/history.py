@@ -107,18 +107,24 @@ def log(root: Path, pid: str, env: str, limit: int | None = None) -> list[Change
     return changes
 
 
-def drift_since(root: Path, pid: str, a: str, b: str, limit: int = 200) -> Change | None:
-    """The oldest commit of the unbroken run, back from HEAD, in which `a` and `b` differ for
-    the unit: when the drift began. None outside git, or when HEAD has no drift (the working
-    tree drifted but nothing is committed yet)."""
+def drift_since(
+    root: Path, pids: list[str], a: str, b: str, limit: int = 200
+) -> dict[str, Change | None]:
+    """Per unit: the oldest commit of the unbroken run, back from HEAD, in which `a` and `b`
+    differ — when the drift began. None when HEAD has no drift for it (the working tree drifted
+    but nothing is committed yet); empty outside git."""
     try:
-        walker = _Walker(root, pid)
+        walker = _Walker(root, "")
     except Exception:  # noqa: BLE001 - not a git repository: no history to tell
-        return None
-    since: Change | None = None
-    for sha, date, author, subject, *files in _commits(root, walker.repo, pid, limit):
-        fps = walker.fingerprints(sha, [a, b])
-        if fps[a] == fps[b]:
-            break
-        since = Change(sha, dt.datetime.fromisoformat(date), author, subject, fps[b], files)
-    return since
+        return {}
+    out: dict[str, Change | None] = {}
+    for pid in pids:
+        walker.pid = pid
+        since: Change | None = None
+        for sha, date, author, subject, *files in _commits(root, walker.repo, pid, limit):
+            fps = walker.fingerprints(sha, [a, b])
+            if fps[a] == fps[b]:
+                break
+            since = Change(sha, dt.datetime.fromisoformat(date), author, subject, fps[b], files)
+        out[pid] = since
+    return out

@@ -102,8 +102,10 @@ class _Sim:
         return self.resolve(trial)
 
     def commit(self, ops: list[Op]) -> None:
+        data = copy.deepcopy(self.data)  # a new object: resolution memoizes by identity
         for op in ops:
-            _apply(self.data, op)
+            _apply(data, op)
+        self.data = data
 
 
 def plan(reg: Registry, src: str, to: str, prompts: list[str] | None = None) -> list[Op]:

@@ -51,7 +51,7 @@ class Registry:
         self.root = root
         self.source = source
         self.only_prompts = only_prompts
-        self.memo = cache  # shared across registries of one history walk
+        self.memo: dict[Any, Any] = cache if cache is not None else {}  # shared by a history walk
         self.findings: list[Finding] = []
         self.results: dict[str, FileResult] = {}
         self.prompts: dict[str, dict[int, Document]] = {}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from registry.findings import Finding, make
-from registry.fingerprint import environment_fingerprint, fingerprint
+from registry.fingerprint import canonical, environment_fingerprint, fingerprint
 from registry.load import Document
 from registry.templates import inline
 
@@ -162,15 +162,18 @@ def layer_chain(reg: Registry, env: str) -> tuple[list[Document], list[Finding],
 
 
 def merged_layers(chain: list[Document], memo: dict[Any, Any] | None = None) -> dict[str, Any]:
-    """The chain merged base-first (memoized by the layers' data when a memo is given)."""
-    key = ("merged", *(id(doc.data) for doc in chain))
-    if memo is not None and key in memo:
-        return memo[key][0]
+    """The chain merged base-first. With a memo, each chain prefix is merged once (keyed by the
+    layers' data objects, which the memo keeps alive), so a history walk that changes one
+    overlay does not re-merge a large base."""
     merged: dict[str, Any] = {}
-    for doc in chain:
-        merged = merge_patch(merged, {k: v for k, v in doc.data.items() if k != "extends"})
-    if memo is not None:
-        memo[key] = (merged, [doc.data for doc in chain])  # keep the ids alive
+    for k, doc in enumerate(chain):
+        key = ("merged", *(id(d.data) for d in chain[: k + 1]))
+        if memo is not None and key in memo:
+            merged = memo[key][0]
+            continue
+        merged = merge_patch(merged, {k2: v for k2, v in doc.data.items() if k2 != "extends"})
+        if memo is not None:
+            memo[key] = (merged, [d.data for d in chain[: k + 1]])
     return merged
 
 
@@ -180,9 +183,8 @@ def resolve_environment(reg: Registry, env: str) -> Environment:
     builder = _UnitBuilder(reg, chain, merged, findings)
     units = {}
     bound = merged.get("prompts") or {}
-    wanted = (
-        sorted(bound) if reg.only_prompts is None else sorted(set(reg.only_prompts) & set(bound))
-    )
+    only = reg.only_prompts
+    wanted = sorted(bound) if only is None else [p for p in sorted(only) if p in bound]
     for prompt_id in wanted:
         unit = builder.build(prompt_id)
         if unit is not None:
@@ -209,6 +211,7 @@ class _UnitBuilder:
         self.findings = findings
         self.broken = False
         self.partials = {name: p.text for name, p in reg.partials.items()}
+        self.fragments = reg.memo.setdefault("fragments", {})
 
     def origin(self, *path: Any) -> Origin:
         return chain_origin(self.chain, path)
@@ -260,11 +263,7 @@ class _UnitBuilder:
         params, param_origins = self._params(pid, binding, defaults, doc)
         tools, tool_order = self._tools(pid, binding, defaults, doc)
         rag, rag_name = self._rag(pid, binding)
-        messages = [
-            {"role": m.get("role", ""), "content": inline(m.get("content", ""), self.partials)}
-            for m in data.get("messages") or []
-            if isinstance(m, dict)
-        ]
+        messages = self._messages(doc)
         unit = Unit(
             pid,
             version,
@@ -278,9 +277,26 @@ class _UnitBuilder:
             self.merged.get("routing") or {},
             tool_order=tool_order,
         )
-        unit.fingerprint = fingerprint(unit.behavior())
+        unit.fingerprint = fingerprint(unit.behavior(), self.fragments)
         unit.origin = self._origin_fn(pid, doc, model_origin, param_origins, rag_name)
         return unit
+
+    def _messages(self, doc: Document) -> list[dict[str, str]]:
+        """A prompt file's messages with partials inlined, built (and canonicalized) once and
+        shared by every environment that binds the file."""
+        key = ("messages", id(doc.data))
+        if key not in self.reg.memo:
+            messages = [
+                {"role": m.get("role", ""), "content": inline(m.get("content", ""), self.partials)}
+                for m in doc.data.get("messages") or []
+                if isinstance(m, dict)
+            ]
+            self.reg.memo[key] = (messages, doc.data)
+            for part in (messages, doc.data.get("variables"), doc.data.get("response_format")):
+                if part is not None:
+                    self.fragments[id(part)] = (canonical(part).decode("utf-8"), part)
+        messages_: list[dict[str, str]] = self.reg.memo[key][0]
+        return messages_
 
     def _origin_fn(
         self,
