@@ -220,8 +220,14 @@ def render(
         for f in errors:
             typer.echo(finding_line(f), err=True)
         raise RegistryError(f"environment {env!r} does not resolve cleanly; run registry validate")
-    text = Redactor(literal_secrets(reg))(rendering.dumps(rendering.artifact(reg, resolved)))
-    _emit(text, output)
+    data = rendering.artifact(reg, resolved)
+    redact = Redactor(literal_secrets(reg))
+    units = rendering.dumps(data["units"])
+    if redact(units) != units:
+        raise RegistryError(
+            f"refusing to render {env}: a unit holds a literal secret (SEC001); nothing written"
+        )
+    _emit(redact(rendering.dumps(data)), output)
 
 
 @app.command()

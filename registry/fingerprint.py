@@ -40,7 +40,8 @@ def _write(value: Any, out: list[str], fragments: Mapping[int, tuple[str, Any]])
         out.append(fragments[id(value)][0])
     elif isinstance(value, Mapping):
         out.append("{")
-        for i, key in enumerate(sorted(value, key=_utf16)):
+        keys = sorted(value) if all(k.isascii() for k in value) else sorted(value, key=_utf16)
+        for i, key in enumerate(keys):
             if i:
                 out.append(",")
             out.append(encode_basestring(key))

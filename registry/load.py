@@ -196,7 +196,7 @@ def load_text(
         builder.findings.append(make("YAML001", f"YAML error: {type(exc).__name__}", file, 1, 1))
         return Document(file, None, text), builder.findings
     doc = Document(file, None, text, builder.positions, builder.key_positions, builder.plain)
-    if not builder.documents:
+    if not builder.documents or (builder.root is None and not builder.findings):
         builder.findings.append(
             make("SCHEMA001", "empty document: the file has no content", file, 1, 1)
         )

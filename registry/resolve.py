@@ -277,6 +277,9 @@ class _UnitBuilder:
             self.merged.get("routing") or {},
             tool_order=tool_order,
         )
+        for part in (unit.routing, unit.rag, *unit.tools.values()):
+            if part is not None and id(part) not in self.fragments:  # shared by many units
+                self.fragments[id(part)] = (canonical(part).decode("utf-8"), part)
         unit.fingerprint = fingerprint(unit.behavior(), self.fragments)
         unit.origin = self._origin_fn(pid, doc, model_origin, param_origins, rag_name)
         return unit
@@ -303,7 +306,7 @@ class _UnitBuilder:
         pid: str,
         doc: Document,
         model_origin: Callable[[], Origin],
-        param_origins: dict[str, Callable[[], Origin]],
+        param_origins: dict[str, str],
         rag_name: str | None,
     ) -> Callable[[tuple[Any, ...]], Origin]:
         chain = self.chain
@@ -315,7 +318,12 @@ class _UnitBuilder:
             if head == "model":
                 return model_origin()
             if head == "params" and rest and rest[0] in param_origins:
-                return param_origins[rest[0]]()
+                where, key = param_origins[rest[0]], rest[0]
+                if where == "env":
+                    return chain_origin(chain, ("params", key))
+                if where == "defaults":
+                    return (doc.file, *doc.pos(("defaults", "params", key)))
+                return chain_origin(chain, ("prompts", pid, "params", key))
             if head in ("messages", "variables", "response_format"):
                 return (doc.file, *doc.pos((head, *rest)))
             if head == "tools":
@@ -365,24 +373,22 @@ class _UnitBuilder:
 
     def _params(
         self, pid: str, binding: dict[str, Any], defaults: dict[str, Any], doc: Document
-    ) -> tuple[dict[str, Any], dict[str, Callable[[], Origin]]]:
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """env params < prompt defaults < binding; per key, which of the three set it."""
         params: dict[str, Any] = {}
-        origins: dict[str, Callable[[], Origin]] = {}
-        layers: list[tuple[Mapping[str, Any], Callable[[str], Origin]]] = [
-            (self.merged.get("params") or {}, lambda k: self.origin("params", k)),
-            (
-                defaults.get("params") or {},
-                lambda k: (doc.file, *doc.pos(("defaults", "params", k))),
-            ),
-            (binding.get("params") or {}, lambda k: self.origin("prompts", pid, "params", k)),
-        ]
-        for values, where in layers:
-            for key, value in values.items():
+        origins: dict[str, str] = {}
+        layers = (
+            ("env", self.merged.get("params")),
+            ("defaults", defaults.get("params")),
+            ("binding", binding.get("params")),
+        )
+        for where, values in layers:
+            for key, value in (values or {}).items():
                 if value is None:
                     params.pop(key, None)
                 else:
                     params[key] = value
-                    origins[key] = functools.partial(where, key)
+                    origins[key] = where
         return params, origins
 
     def _tools(
@@ -415,6 +421,14 @@ class _UnitBuilder:
             return None, None
         profiles = self.merged.get("rag") or {}
         if name in profiles:
+            if "embedding_model" not in profiles[name]:
+                self.ref_error(
+                    "SCHEMA001",
+                    f"RAG profile {name!r} has no embedding_model after merging its layers",
+                    self.origin("rag", name),
+                    f"rag.{name}",
+                    "set embedding_model in the layer that introduces the profile",
+                )
             return profiles[name], name
         known = ", ".join(sorted(profiles)) or "none defined"
         self.ref_error(

@@ -145,3 +145,24 @@ def test_partials_are_inlined(reg_root: Path) -> None:
     unit = reg.resolve("prod").prompts["answer"]
     assert unit.messages[0]["content"] == "Intro.\nBe kind.\nOutro.\n"
     assert unit.render(question="q")[0]["content"] == "Intro.\nBe kind.\nOutro."
+
+
+def test_overlays_patch_one_field_of_a_tool_or_profile(reg_root: Path) -> None:
+    write_registry(
+        reg_root,
+        {
+            "environments/prod.yaml": """\
+        extends: base
+        rag: {default: {top_k: 9}, extra: {top_k: 1}}
+        tools: {search_kb: {description: Search it.}, lookup: {description: Look up.}}
+        prompts: {answer: {rag: extra}}
+        """
+        },
+    )
+    reg = registry.open(reg_root)
+    prod = reg.resolve("prod")
+    assert prod.merged["rag"]["default"]["embedding_model"] == "openai/text-embedding-3-large"
+    assert prod.merged["tools"]["search_kb"]["parameters"]["required"] == ["query"]
+    found = {(f.code, f.line) for f in validate(reg).findings if f.file == "environments/prod.yaml"}
+    assert ("SCHEMA001", 2) in found  # profile 'extra' has no embedding_model
+    assert ("SCHEMA001", 3) in found  # tool 'lookup' has no parameters

@@ -46,6 +46,7 @@ class Context:
 
     reg: Registry
     envs: dict[str, Environment]
+    memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
 
     def units(self) -> Iterator[tuple[Environment, Unit]]:
         for env in self.envs.values():
@@ -144,8 +145,16 @@ def tools_text(unit: Unit) -> str:
 
 def shapes(ctx: Context, unit: Unit) -> list[templates.Shape | None]:
     """Static shape of each message template of a unit (partials expanded); None when a
-    template does not parse."""
+    template does not parse. The same for every environment binding the file: computed once."""
     doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
+    key = ("shapes", id(doc.data) if doc is not None else None)
+    if key not in ctx.memo:
+        ctx.memo[key] = _shapes(ctx, unit, doc)
+    result: list[templates.Shape | None] = ctx.memo[key]
+    return result
+
+
+def _shapes(ctx: Context, unit: Unit, doc: Document | None) -> list[templates.Shape | None]:
     facts = ctx.facts(doc) if doc is not None else []
     out: list[templates.Shape | None] = []
     for i in range(len(unit.messages)):
@@ -162,5 +171,10 @@ def static_tokens(ctx: Context, unit: Unit) -> int:
     """Tokens of a unit that do not depend on inputs: tools + static template text."""
     from registry import tokens
 
-    text = tools_text(unit) + "".join(s.static_total for s in shapes(ctx, unit) if s is not None)
-    return tokens.count(text)
+    key = ("static", id(ctx.reg.prompt_doc(unit.prompt, unit.version)), unit.prompt, unit.version)
+    if key not in ctx.memo:
+        ctx.memo[key] = tokens.count("".join(s.static_total for s in shapes(ctx, unit) if s))
+    tools_key = ("tools", tuple(id(unit.tools[n]) for n in unit.tool_order), tuple(unit.tool_order))
+    if tools_key not in ctx.memo:
+        ctx.memo[tools_key] = tokens.count(tools_text(unit))
+    return int(ctx.memo[key] + ctx.memo[tools_key])

@@ -91,6 +91,17 @@ def _check_env(env: Environment) -> Iterator[Finding]:
                 hint="rename one of them",
             )
         folded.setdefault(key, name)
+        missing = [k for k in ("description", "parameters") if k not in tool]
+        if missing:
+            yield make(
+                "SCHEMA001",
+                f"tool {name!r} has no {' or '.join(missing)} after merging its layers",
+                file,
+                line,
+                col,
+                path=f"tools.{name}",
+                hint="define both in the layer that introduces the tool",
+            )
         params = tool.get("parameters") if isinstance(tool, dict) else None
         if not isinstance(params, dict):
             continue

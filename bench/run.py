@@ -1,0 +1,181 @@
+"""Time registry against its floor and its peers on a generated registry; write RESULTS.md.
+
+    python bench/generate.py 10000 --commits 3000      # once
+    python bench/run.py bench/out/reg10000 --runs 3
+
+Each measurement runs in a fresh process; the table shows the median of `--runs` runs, the
+ratio to the floor, and the peak RSS of the measured process (with its children).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+FLOOR = r"""
+import sys, yaml
+from pathlib import Path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+env = ImmutableSandboxedEnvironment()
+root = Path(sys.argv[1])
+for path in sorted(root.rglob("*.yaml")):
+    rel = path.relative_to(root).parts
+    if rel[0].startswith("."):
+        continue
+    data = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+    if rel[0] == "prompts":
+        for m in data.get("messages") or []:
+            env.parse(m["content"])
+"""
+
+WRAP = r"""
+import resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+dt = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(dt, rss, p.returncode)
+"""
+
+
+def measure(
+    cmd: list[str],
+    cwd: Path,
+    runs: int,
+    prepare: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    times, rss, code = [], 0, 0
+    for _ in range(runs):
+        if prepare:
+            subprocess.run(prepare, cwd=cwd, check=True, shell=False)
+        out = subprocess.run(
+            [sys.executable, "-c", WRAP, *cmd],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **(env or {})},
+        )
+        seconds, peak, code = out.stdout.split()
+        times.append(float(seconds))
+        rss = max(rss, int(peak))
+    return {"seconds": statistics.median(times), "rss_mb": rss / 1024, "exit": int(code)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("registry", type=Path)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    root = args.registry.resolve()
+    reg = str(BIN / "registry")
+    clear = ["rm", "-rf", str(root / ".registry-cache")]
+    prompt_files = sorted(str(p) for p in (root / "prompts").rglob("*.yaml"))
+    n_prompts = len({Path(p).parent.name for p in prompt_files})
+    rows: list[tuple[str, str, dict[str, float]]] = []
+
+    def row(name: str, command: str, cmd: list[str], **kw: object) -> None:
+        result = measure(cmd, root, args.runs, **kw)  # type: ignore[arg-type]
+        rows.append((name, command, result))
+        print(f"{name:45s} {result['seconds']:8.2f} s  {result['rss_mb']:7.0f} MB", flush=True)
+
+    row(
+        "floor: YAML C-loader + Environment.parse (1 process)",
+        "python -c FLOOR <registry>",
+        [sys.executable, "-c", FLOOR, str(root)],
+    )
+    row("registry --help", "registry --help", [reg, "--help"])
+    row("registry validate (cold, no cache)", "registry validate", [reg, "validate"], prepare=clear)
+    row("registry validate (warm)", "registry validate", [reg, "validate"])
+    row("registry check (cold, no cache)", "registry check", [reg, "check"], prepare=clear)
+    row("registry check (warm)", "registry check", [reg, "check"])
+    touch = [
+        sys.executable,
+        "-c",
+        "import pathlib,sys\n"
+        "for p in sys.argv[1:]:\n q=pathlib.Path(p); q.write_text(q.read_text()+'#\\n')",
+        *prompt_files[:3],
+    ]
+    row(
+        "registry check (warm, 3 prompt files changed)",
+        "registry check",
+        [reg, "check"],
+        prepare=touch,
+    )
+    subprocess.run(["git", "checkout", "-q", "--", "prompts"], cwd=root, check=True)
+    row(
+        "registry check --base HEAD~5",
+        "registry check --base HEAD~5",
+        [reg, "check", "--base", "HEAD~5"],
+    )
+    row("registry render prod", "registry render prod", [reg, "render", "prod"])
+    schema = HERE.parent / "schemas" / "prompt.schema.json"
+    if shutil.which("check-jsonschema", path=str(BIN)):
+        row(
+            "peer: check-jsonschema (prompt files only)",
+            "check-jsonschema --schemafile …",
+            [str(BIN / "check-jsonschema"), "--schemafile", str(schema), *prompt_files],
+        )
+    if shutil.which("yamllint", path=str(BIN)):
+        row(
+            "peer: yamllint (all YAML)",
+            "yamllint -d relaxed .",
+            [str(BIN / "yamllint"), "-d", "relaxed", "."],
+        )
+    write(args.out, root, n_prompts, rows, args.runs)
+
+
+def _show(root: Path) -> str:
+    cwd = Path.cwd()
+    return str(root.relative_to(cwd)) if root.is_relative_to(cwd) else str(root)
+
+
+def write(
+    out: Path, root: Path, n: int, rows: list[tuple[str, str, dict[str, float]]], runs: int
+) -> None:
+    floor = rows[0][2]["seconds"]
+    size = sum(p.stat().st_size for p in root.rglob("*.yaml") if ".registry-cache" not in p.parts)
+    commits = subprocess.run(
+        ["git", "rev-list", "--count", "HEAD"],
+        cwd=root,
+        text=True,
+        capture_output=True,
+        check=False,
+    ).stdout.strip()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()} — {time.strftime('%Y-%m-%d')}.",
+        f"Registry: `bench/generate.py {n} --commits {commits.rstrip() and int(commits) - 1}` — "
+        f"{n} prompts × 3 environments, {size / 1e6:.1f} MB of YAML, {commits} commits.",
+        f"Command: `python bench/run.py {_show(root)} --runs {runs}` (median of {runs} runs; RSS "
+        "is the peak of the measured process tree).",
+        "",
+        "| what | command | median s | × floor | peak RSS MB | exit |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for name, command, r in rows:
+        lines.append(
+            f"| {name} | `{command}` | {r['seconds']:.2f} | {r['seconds'] / floor:.2f} | "
+            f"{r['rss_mb']:.0f} | {int(r['exit'])} |"
+        )
+    out.write_text("\n".join(lines) + "\n")
+    print(json.dumps({name: r for name, _, r in rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
