@@ -8,8 +8,7 @@ to edit. The unit is what gets fingerprinted, diffed and deployed.
 from __future__ import annotations
 
 import dataclasses
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from registry.findings import Finding, make
