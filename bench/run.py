@@ -126,8 +126,15 @@ def main() -> None:
     if shutil.which("check-jsonschema", path=str(BIN)):
         row(
             "peer: check-jsonschema (prompt files only)",
-            "check-jsonschema --schemafile …",
-            [str(BIN / "check-jsonschema"), "--schemafile", str(schema), *prompt_files],
+            "check-jsonschema --base-uri <schema> --schemafile <schema> <prompt files>",
+            [
+                str(BIN / "check-jsonschema"),
+                "--base-uri",
+                schema.as_uri(),
+                "--schemafile",
+                str(schema),
+                *prompt_files,
+            ],
         )
     if shutil.which("yamllint", path=str(BIN)):
         row(

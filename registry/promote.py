@@ -52,12 +52,13 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
-def _apply(data: dict[str, Any], op: Op) -> None:
+def _apply(data: dict[str, Any], op: Op, new_map: Callable[[], Any] = dict) -> None:
+    """Apply one edit to plain data, or to a ruamel round-trip tree (`new_map=CommentedMap`)."""
     path, value = op
     node = data
     for key in path[:-1]:
         if not isinstance(node.get(key), dict):
-            node[key] = {}
+            node[key] = new_map()
         node = node[key]
     if value is DELETE:
         node.pop(path[-1], None)
@@ -228,17 +229,8 @@ def _edit_text(text: str, ops: list[Op]) -> str:
     yaml.preserve_quotes = True
     yaml.width = 4096
     data = yaml.load(text) or CommentedMap()
-    for path, value in ops:
-        node = data
-        for key in path[:-1]:
-            if not isinstance(node.get(key), dict):
-                node[key] = CommentedMap()
-            node = node[key]
-        if value is DELETE:
-            node.pop(path[-1], None)
-            _prune(data, path[:-1])
-        else:
-            node[path[-1]] = copy.deepcopy(value)
+    for op in ops:
+        _apply(data, op, CommentedMap)
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()

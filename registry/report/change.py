@@ -10,6 +10,14 @@ if TYPE_CHECKING:
     from registry.change import ChangeReport, UnitChange
 
 
+STATUS = {
+    "changed": "changed",
+    "only_a": "removed",
+    "only_b": "added",
+    "tool_order": "tool order changed",
+}
+
+
 def _delta(before: float | None, after: float | None, fmt: str) -> str:
     if before is None and after is None:
         return "n/a"
@@ -54,13 +62,7 @@ def text(report: ChangeReport) -> str:
             f"{env}: {len(changes)} unit(s) changed, {report.unchanged.get(env, 0)} unchanged"
         )
         for c in changes:
-            status = {
-                "changed": "changed",
-                "only_a": "removed",
-                "only_b": "added",
-                "tool_order": "tool order changed",
-            }[c.diff.status]
-            out.append(f"  {c.diff.prompt} ({status}): {_headline(c)}")
+            out.append(f"  {c.diff.prompt} ({STATUS[c.diff.status]}): {_headline(c)}")
             out += _body(c)
     return "\n".join(out) + "\n"
 
@@ -73,14 +75,8 @@ def markdown(report: ChangeReport) -> str:
         "|---|---|---|---|---|",
     ]
     for c in report.changes:
-        status = {
-            "changed": "changed",
-            "only_a": "removed",
-            "only_b": "added",
-            "tool_order": "tool order",
-        }[c.diff.status]
         out.append(
-            f"| {c.env} | `{c.diff.prompt}` | {status} | "
+            f"| {c.env} | `{c.diff.prompt}` | {STATUS[c.diff.status]} | "
             f"{_delta(c.tokens_before, c.tokens_after, '{:,.0f}')} | "
             f"{_delta(c.cost_before, c.cost_after, '${:,.4f}')} |"
         )
