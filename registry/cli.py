@@ -278,8 +278,9 @@ def log(
 ) -> None:
     """Commits where a unit's resolved fingerprint changed (first-parent history of HEAD)."""
     from registry import history
+    from registry.repo import open_registry
 
-    reg = _open(root)
+    reg = open_registry(root, only_prompts={prompt})  # env names only: skip other prompts
     names = env or reg.environments
     for name in names:
         if name not in reg.environments:

@@ -238,12 +238,17 @@ class Registry:
 
 
 def open_registry(
-    path: str | Path | None = None, ref: str | None = None, *, disk_cache: bool = False
+    path: str | Path | None = None,
+    ref: str | None = None,
+    *,
+    disk_cache: bool = False,
+    only_prompts: Collection[str] | None = None,
 ) -> Registry:
     """Open the registry at (or above) `path`, from the working tree or a git ref.
-    `disk_cache` keeps per-file analysis in `.registry-cache/` (off when REGISTRY_CACHE=0)."""
+    `disk_cache` keeps per-file analysis in `.registry-cache/` (off when REGISTRY_CACHE=0);
+    `only_prompts` loads just those prompts (plus layers, partials and settings)."""
     import os
 
     root = find_root(path)
     use_cache = disk_cache and os.environ.get("REGISTRY_CACHE", "1") != "0"
-    return Registry(root, open_source(root, ref), disk_cache=use_cache)
+    return Registry(root, open_source(root, ref), disk_cache=use_cache, only_prompts=only_prompts)
