@@ -9,28 +9,11 @@ the cores and warm runs skip unchanged files entirely.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from registry import schema, templates
 from registry.findings import Finding
 from registry.load import Document, decode, load_bytes
-
-VERSION_FILE = re.compile(r"prompts/[^/]+/v[1-9][0-9]{0,5}\.yaml\Z")
-KINDS = {"registry.yaml": "registry", "waivers.yaml": "waivers"}
-
-
-def kind_of(rel: str) -> str | None:
-    """The file kind of a registry-relative path (None: not a registry file)."""
-    if rel in KINDS:
-        return KINDS[rel]
-    if rel.startswith("environments/") and rel.count("/") == 1 and rel.endswith(".yaml"):
-        return "environment"
-    if rel.startswith("prompts/_partials/") and rel.endswith(".j2"):
-        return "partial"
-    if VERSION_FILE.match(rel):
-        return "prompt"
-    return None
 
 
 @dataclasses.dataclass

@@ -12,7 +12,6 @@ ERROR = "error"
 WARNING = "warning"
 INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
-_SEV_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
 # code -> (default severity, one-line title). The contract of DESIGN.md section 4.
 CODES: dict[str, tuple[str, str]] = {
@@ -128,7 +127,3 @@ def count(findings: Iterable[Finding]) -> dict[str, int]:
     for f in findings:
         counts[f.severity] += 1
     return counts
-
-
-def rank(severity: str) -> int:
-    return _SEV_RANK[severity]

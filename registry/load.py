@@ -116,9 +116,6 @@ class Document:
             p = p[:-1]
         return self.positions.get((), (1, 1))
 
-    def has(self, path: Path) -> bool:
-        return tuple(path) in self.positions
-
 
 class _Abort(Exception):
     def __init__(self, finding: Finding) -> None:
