@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from registry import schema, templates
+from registry import schema
 from registry.findings import Finding
 from registry.load import Document, decode, load_bytes
 
@@ -30,6 +30,8 @@ class TemplateFacts:
 
     @classmethod
     def of(cls, source: str) -> TemplateFacts:
+        from registry import templates  # jinja2: only when a template is analyzed
+
         try:
             tree = templates.parse(source)
         except templates.TemplateError as exc:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from registry.findings import Finding, make
 from registry.fingerprint import canonical, environment_fingerprint, fingerprint
 from registry.load import Document
-from registry.templates import inline
+from registry.prompttext import inline
 
 if TYPE_CHECKING:
     from registry.repo import Registry

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from registry.errors import RenderError
+from registry.prompttext import Shape, inline, shape  # noqa: F401 - re-exported
 
 # Names a template may read without declaring them.
 BUILTIN_NAMES = frozenset(
@@ -73,11 +73,6 @@ SAFE_METHODS = frozenset(
         "cycle",
         "changed",
     }
-)
-
-INCLUDE_RE = re.compile(
-    r"\{%(?P<lstrip>-?)\s*include\s+(?P<q>[\"'])(?P<name>[^\"'{}]+)(?P=q)"
-    r"(?:\s+ignore\s+missing)?(?:\s+with(?:out)?\s+context)?\s*(?P<rstrip>-?)%\}"
 )
 
 
@@ -192,16 +187,6 @@ def _call_problem(callee: nodes.Node, macros: set[str]) -> str | None:
     return "call on a computed value"
 
 
-@dataclasses.dataclass(frozen=True)
-class Shape:
-    """Static text of a template: before its first dynamic construct, and in all."""
-
-    static_prefix: str
-    static_total: str
-    first_dynamic: str | None  # a variable name or construct, for messages
-    first_dynamic_line: int | None
-
-
 def pieces(tree: nodes.Template) -> list[list[Any]]:
     """Top-level pieces in order: ["s", text], ["d", what, line] or ["i", partial, line]."""
     out: list[list[Any]] = []
@@ -221,38 +206,6 @@ def pieces(tree: nodes.Template) -> list[list[Any]]:
     return out
 
 
-def shape(parts: list[list[Any]], partials: Mapping[str, list[list[Any]]]) -> Shape:
-    """Static prefix and total of a template, with literal includes expanded."""
-    prefix: list[str] = []
-    total: list[str] = []
-    first: tuple[str, int] | None = None
-    for piece in _expand(parts, partials, 0, None):
-        if piece[0] == "s":
-            total.append(piece[1])
-            if first is None:
-                prefix.append(piece[1])
-        elif first is None:
-            first = (piece[1], piece[2])
-    if first is None:
-        return Shape("".join(prefix), "".join(total), None, None)
-    return Shape("".join(prefix), "".join(total), first[0], first[1])
-
-
-def _expand(
-    parts: list[list[Any]], partials: Mapping[str, list[list[Any]]], depth: int, line: int | None
-) -> Iterator[list[Any]]:
-    for piece in parts:
-        if piece[0] == "i" and piece[1] in partials and depth < 8:
-            inner = [list(p) for p in partials[piece[1]]]
-            if inner and inner[-1][0] == "s" and inner[-1][1].endswith("\n"):
-                inner[-1][1] = inner[-1][1][:-1]  # Jinja drops one trailing newline
-            yield from _expand(inner, partials, depth + 1, line or piece[2])
-        elif piece[0] == "s":
-            yield piece
-        else:  # dynamic, or an unknown include: at the including line when nested
-            yield [piece[0], piece[1], line or piece[2]]
-
-
 def _describe(node: nodes.Node) -> str:
     names = [n.name for n in node.find_all(nodes.Name) if n.ctx == "load"]
     if isinstance(node, nodes.Name):
@@ -260,31 +213,6 @@ def _describe(node: nodes.Node) -> str:
     if names:
         return names[0]
     return "{% " + type(node).__name__.lower() + " %}"
-
-
-def inline(source: str, partials: Mapping[str, str], *, depth: int = 0) -> str:
-    """Replace literal `{% include "x.j2" %}` with the partial's text, the way Jinja would
-    render it (one trailing newline dropped; `-` whitespace control honoured)."""
-    if depth > 8 or "include" not in source:
-        return source
-
-    def repl(match: re.Match[str]) -> str:
-        name = match.group("name")
-        if name not in partials:
-            return match.group(0)
-        text = partials[name]
-        text = text[:-1] if text.endswith("\n") else text
-        return (
-            "\x00L" * bool(match.group("lstrip"))
-            + inline(text, partials, depth=depth + 1)
-            + ("\x00R" * bool(match.group("rstrip")))
-        )
-
-    out = INCLUDE_RE.sub(repl, source)
-    if "\x00" in out:
-        out = re.sub(r"\s*\x00L", "", out)
-        out = re.sub(r"\x00R\s*", "", out)
-    return out
 
 
 def render_messages(

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from registry import templates
+from registry import prompttext
 from registry.findings import Finding
 
 if TYPE_CHECKING:
@@ -143,24 +143,24 @@ def tools_text(unit: Unit) -> str:
     )
 
 
-def shapes(ctx: Context, unit: Unit) -> list[templates.Shape | None]:
+def shapes(ctx: Context, unit: Unit) -> list[prompttext.Shape | None]:
     """Static shape of each message template of a unit (partials expanded); None when a
     template does not parse. The same for every environment binding the file: computed once."""
     doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
     key = ("shapes", id(doc.data) if doc is not None else None)
     if key not in ctx.memo:
         ctx.memo[key] = _shapes(ctx, unit, doc)
-    result: list[templates.Shape | None] = ctx.memo[key]
+    result: list[prompttext.Shape | None] = ctx.memo[key]
     return result
 
 
-def _shapes(ctx: Context, unit: Unit, doc: Document | None) -> list[templates.Shape | None]:
+def _shapes(ctx: Context, unit: Unit, doc: Document | None) -> list[prompttext.Shape | None]:
     facts = ctx.facts(doc) if doc is not None else []
-    out: list[templates.Shape | None] = []
+    out: list[prompttext.Shape | None] = []
     for i in range(len(unit.messages)):
         f = facts[i] if i < len(facts) else None
         out.append(
-            templates.shape(f.pieces, ctx.partial_pieces)
+            prompttext.shape(f.pieces, ctx.partial_pieces)
             if f is not None and f.error is None
             else None
         )

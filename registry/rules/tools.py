@@ -50,10 +50,38 @@ from collections.abc import Iterator
 
 from registry.findings import Finding, make
 from registry.resolve import Environment
-from registry.rules import Context
+from registry.rules import Context, FileView
 
 CODES = ("TOOL001", "TOOL002")
 NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}\Z")
+
+
+def check_file(view: FileView) -> Iterator[Finding]:
+    """TOOL001 on each layer's tool parameters (per file: cached, and jsonschema is imported
+    only when a layer is analyzed)."""
+    if view.kind != "environment" or view.doc is None:
+        return
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    doc = view.doc
+    for name, tool in (doc.data.get("tools") or {}).items():
+        params = tool.get("parameters") if isinstance(tool, dict) else None
+        if not isinstance(params, dict):
+            continue
+        try:
+            Draft202012Validator.check_schema(params)
+        except SchemaError as exc:
+            line, col = doc.pos(("tools", name, "parameters", *exc.path))
+            yield make(
+                "TOOL001",
+                f"tool {name!r}: parameters is not a valid JSON Schema: {exc.message}",
+                doc.file,
+                line,
+                col,
+                path=f"tools.{name}.parameters",
+                hint="check it against the JSON Schema specification",
+            )
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -62,10 +90,7 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 
 def _check_env(env: Environment) -> Iterator[Finding]:
-    """Names and schemas of the tools an environment defines (after merging its layers)."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
+    """Names of the tools an environment defines, and their required fields, after merging."""
     folded: dict[str, str] = {}
     for name, tool in (env.merged.get("tools") or {}).items():  # definition order
         file, line, col = env.origin(("tools", name))
@@ -101,20 +126,4 @@ def _check_env(env: Environment) -> Iterator[Finding]:
                 col,
                 path=f"tools.{name}",
                 hint="define both in the layer that introduces the tool",
-            )
-        params = tool.get("parameters") if isinstance(tool, dict) else None
-        if not isinstance(params, dict):
-            continue
-        try:
-            Draft202012Validator.check_schema(params)
-        except SchemaError as exc:
-            pfile, pline, pcol = env.origin(("tools", name, "parameters", *exc.path))
-            yield make(
-                "TOOL001",
-                f"tool {name!r}: parameters is not a valid JSON Schema: {exc.message}",
-                pfile,
-                pline,
-                pcol,
-                path=f"tools.{name}.parameters",
-                hint="check it against the JSON Schema specification",
             )
