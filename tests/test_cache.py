@@ -108,3 +108,17 @@ def test_validate_does_not_import_heavy_modules(reg_root: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stdout
+
+
+def test_warm_validate_skips_template_and_schema_libraries(reg_root: Path) -> None:
+    """With every file in the cache, validate needs neither jinja2 nor jsonschema."""
+    code = (
+        "import sys\nfrom registry.cli import main\n"
+        f"sys.argv = ['registry', 'validate', '--root', {str(reg_root)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LIBS', sorted({'jinja2', 'jsonschema'} & {m.split('.')[0] for m in sys.modules}))"
+    )
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "LIBS ['jinja2', 'jsonschema']" in cold.stdout
+    assert "LIBS []" in warm.stdout
