@@ -128,13 +128,15 @@ def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | Non
 def _prompt_facts(
     doc: Document,
 ) -> tuple[list[TemplateFacts | None], dict[tuple[Any, ...], tuple[int, int]]]:
+    from registry.rules import content_line
+
     facts: list[TemplateFacts | None] = []
     anchors: dict[tuple[Any, ...], tuple[int, int]] = {("messages",): doc.pos(("messages",))}
     for i, msg in enumerate(doc.data.get("messages") or []):
         source = msg.get("content") if isinstance(msg, dict) else None
         facts.append(TemplateFacts.of(source) if isinstance(source, str) else None)
         anchors[("messages", i, "content")] = doc.pos(("messages", i, "content"))
-        anchors[("messages", i, "content", "@line1")] = (_line1(doc, i), 1)
+        anchors[("messages", i, "content", "@line1")] = (content_line(doc, i), 1)
     defaults = doc.data.get("defaults") or {}
     for key in ("model", "params", "tools"):
         if key in defaults:
@@ -150,15 +152,6 @@ def _prompt_facts(
     if "evals" in doc.data:
         anchors[("evals",)] = doc.pos(("evals",))
     return facts, anchors
-
-
-def _line1(doc: Document, index: int) -> int:
-    """File line of a message template's line 1 (after `content: |` for block scalars)."""
-    line, col = doc.pos(("messages", index, "content"))
-    lines = doc.text.splitlines()
-    if 0 < line <= len(lines) and lines[line - 1][col - 1 : col] in ("|", ">"):
-        return line + 1
-    return line
 
 
 def _partial(rel: str, raw: bytes) -> FileResult:

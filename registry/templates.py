@@ -16,7 +16,6 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from registry.errors import RenderError
-from registry.prompttext import Shape, inline, shape  # noqa: F401 - re-exported
 
 # Names a template may read without declaring them.
 BUILTIN_NAMES = frozenset(

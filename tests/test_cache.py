@@ -3,6 +3,7 @@ after a tool version change, with corrupted cache files."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -99,26 +100,26 @@ def test_parallel_and_serial_agree(tmp_path: Path) -> None:
     assert serial == parallel and len(serial) >= 450
 
 
-def test_validate_does_not_import_heavy_modules(reg_root: Path) -> None:
+def imported_by_validate(root: Path, libs: set[str]) -> list[str]:
+    """Which of `libs` a `registry validate` run in a fresh process imports."""
     code = (
-        "import sys\nfrom registry.cli import main\nsys.argv = ['registry', 'validate', '--root', "
-        f"{str(reg_root)!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = {'git', 'deepdiff', 'ruamel'} & {m.split('.')[0] for m in sys.modules}\n"
-        "print('HEAVY', sorted(heavy))"
+        "import json, sys\nfrom registry.cli import main\n"
+        f"sys.argv = ['registry', 'validate', '--root', {str(root)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"libs = set({sorted(libs)!r})\n"
+        "print(json.dumps(sorted(libs & {m.split('.')[0] for m in sys.modules})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY []" in out.stdout
+    names: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return names
+
+
+def test_validate_does_not_import_heavy_modules(reg_root: Path) -> None:
+    assert imported_by_validate(reg_root, {"git", "deepdiff", "ruamel"}) == []
 
 
 def test_warm_validate_skips_template_and_schema_libraries(reg_root: Path) -> None:
     """With every file in the cache, validate needs neither jinja2 nor jsonschema."""
-    code = (
-        "import sys\nfrom registry.cli import main\n"
-        f"sys.argv = ['registry', 'validate', '--root', {str(reg_root)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('LIBS', sorted({'jinja2', 'jsonschema'} & {m.split('.')[0] for m in sys.modules}))"
-    )
-    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "LIBS ['jinja2', 'jsonschema']" in cold.stdout
-    assert "LIBS []" in warm.stdout
+    libs = {"jinja2", "jsonschema"}
+    assert imported_by_validate(reg_root, libs) == ["jinja2", "jsonschema"]  # cold
+    assert imported_by_validate(reg_root, libs) == []  # warm

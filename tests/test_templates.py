@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import registry
-from registry import templates
+from registry import prompttext, templates
 from registry.errors import RenderError
 from registry.validate import validate
 from tests.helpers import write_registry
@@ -90,6 +90,6 @@ def test_sandbox_blocks_escapes() -> None:
 def test_inline_whitespace_control() -> None:
     parts = {"p.j2": "P\n"}
     src = 'A  {%- include "p.j2" -%}  B'
-    assert templates.inline(src, parts) == "APB"
+    assert prompttext.inline(src, parts) == "APB"
     rendered = templates.sandbox().from_string(src.replace('{%- include "p.j2" -%}', "{{- 'P' -}}"))
     assert rendered.render() == "APB"
