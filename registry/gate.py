@@ -16,7 +16,7 @@ from registry.diff import ABSENT, Difference, UnitDiff, diff_environments
 from registry.findings import Finding, count, make
 from registry.repo import Registry
 from registry.resolve import Environment, Origin
-from registry.validate import finish, validate
+from registry.validate import finish
 from registry.waivers import Waiver, load_waivers, segments
 
 
@@ -67,6 +67,67 @@ class CheckResult:
         return 1 if any(f.severity == "error" for f in self.findings) else 0
 
 
+@dataclasses.dataclass
+class EnvFacts:
+    """What the gate needs of a resolved environment: its unit fingerprints and whether it is
+    complete enough to compare."""
+
+    name: str
+    units: dict[str, str]  # prompt id -> unit fingerprint
+    own_file: str | None
+    chain_ok: bool = True
+    broken: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.chain_ok and not self.broken
+
+    @property
+    def fingerprint(self) -> str:
+        from registry.fingerprint import environment_fingerprint
+
+        return environment_fingerprint(self.units)
+
+    @classmethod
+    def of(cls, env: Environment) -> EnvFacts:
+        fps = {pid: u.fingerprint for pid, u in env.prompts.items()}
+        return cls(env.name, fps, env.own_file(), env.chain_ok, list(env.broken))
+
+
+Scoped = tuple[str | None, Any]  # (prompt id or None for registry-wide, item)
+
+
+@dataclasses.dataclass
+class Material:
+    """What `check` derives from the registry's files before waivers, dates and selection are
+    applied. Every piece is tagged with the prompt it belongs to (None: registry-wide), so an
+    incremental run (registry.snapshot) can replace the pieces of the prompts that changed."""
+
+    findings: list[Scoped]  # (scope, Finding), before severity overrides and selection
+    envs: dict[str, EnvFacts]
+    diffs: dict[tuple[str, str], dict[str, UnitDiff]]  # parity pair -> prompt -> unit diff
+    secrets: list[Scoped]  # (scope, literal value to mask)
+
+
+def collect(reg: Registry, *, drift: bool = True) -> Material:
+    from registry.rules.secrets import scoped_secrets
+    from registry.validate import scoped_findings
+
+    envs = reg.resolve_all()
+    diffs: dict[tuple[str, str], dict[str, UnitDiff]] = {}
+    if drift:
+        for a, b in reg.parity_pairs():
+            if a in envs and b in envs and envs[a].chain_ok and envs[b].chain_ok:
+                _equal, unit_diffs = diff_environments(envs[a], envs[b])
+                diffs[(a, b)] = {d.prompt: d for d in unit_diffs}
+    return Material(
+        scoped_findings(reg, envs),
+        {name: EnvFacts.of(env) for name, env in envs.items()},
+        diffs,
+        scoped_secrets(reg),
+    )
+
+
 def check(
     reg: Registry,
     *,
@@ -75,32 +136,52 @@ def check(
     ignore_codes: Iterable[str] = (),
     drift: bool = True,
 ) -> CheckResult:
+    return assemble(
+        reg,
+        collect(reg, drift=drift),
+        today=today,
+        select_codes=select_codes,
+        ignore_codes=ignore_codes,
+        drift=drift,
+    )
+
+
+def assemble(
+    reg: Registry,
+    material: Material,
+    *,
+    today: dt.date | None = None,
+    select_codes: Iterable[str] = (),
+    ignore_codes: Iterable[str] = (),
+    drift: bool = True,
+    since_memo: dict[Any, Any] | None = None,
+) -> CheckResult:
+    """Waivers, the drift gate on every parity pair, severities and selection: the CheckResult.
+    `reg` supplies only registry-wide parts (settings, waivers, environment names)."""
     today = today or dt.date.today()
-    validation = validate(reg)
-    found = list(validation.findings)
+    found = [f for _scope, f in material.findings]
     pairs: list[PairReport] = []
+    envs = material.envs
     waivers, waiver_findings = load_waivers(
         reg.waivers_doc, today, reg.settings.max_days, reg.environments
     )
     if drift:
         found.extend(waiver_findings)
         for a, b in reg.parity_pairs():
-            if not (validation.envs[a].complete and validation.envs[b].complete):
+            if a not in envs or b not in envs or not (envs[a].complete and envs[b].complete):
                 continue  # the errors that broke them fail the check; drift would be noise
-            pair, pair_findings = gate_pair(validation.envs[a], validation.envs[b], waivers)
-            _since(reg, pair)
+            pair, pair_findings = gate_pair(envs[a], envs[b], material.diffs[(a, b)], waivers)
+            _since(reg, pair, since_memo)
             pairs.append(pair)
             found.extend(pair_findings)
         found.extend(_stale(waivers, reg.parity_pairs()))
-    from registry.rules.secrets import literal_secrets
-
     return CheckResult(
         root=str(reg.root),
         findings=finish(reg, found, select_codes, ignore_codes),
         pairs=pairs,
         waivers=waivers if drift else [],
-        literal_secrets=sorted(literal_secrets(reg)),
-        environments={n: e.fingerprint for n, e in validation.envs.items()},
+        literal_secrets=sorted({value for _scope, value in material.secrets}),
+        environments={n: e.fingerprint for n, e in envs.items()},
         today=today,
     )
 
@@ -108,20 +189,34 @@ def check(
 SINCE_MAX_UNITS = 20  # history walks are per unit: tell "since when" for the first 20
 
 
-def _since(reg: Registry, pair: PairReport) -> None:
-    """Since when each drifting unit has drifted (working-tree registries in git only)."""
+def _since(reg: Registry, pair: PairReport, memo: dict[Any, Any] | None = None) -> None:
+    """Since when each drifting unit has drifted (working-tree registries in git only). Walks
+    depend on HEAD's history alone, so `memo` ({(a, b, prompt): Change | None}) may carry them
+    between runs at the same HEAD."""
     if reg.source.ref is not None or not pair.drifting():
         return
-    from registry.history import drift_since
+    memo = memo if memo is not None else {}
+    wanted = pair.drifting()[:SINCE_MAX_UNITS]
+    missing = [pid for pid in wanted if (pair.a, pair.b, pid) not in memo]
+    if missing:
+        from registry.history import drift_since
 
-    pair.since.update(drift_since(reg.root, pair.drifting()[:SINCE_MAX_UNITS], pair.a, pair.b))
+        walked = drift_since(reg.root, missing, pair.a, pair.b)
+        if not walked:
+            return  # not in git
+        for pid in missing:
+            memo[(pair.a, pair.b, pid)] = walked.get(pid)
+    pair.since.update({pid: memo[(pair.a, pair.b, pid)] for pid in wanted})
 
 
 def gate_pair(
-    env_a: Environment, env_b: Environment, waivers: list[Waiver]
+    env_a: EnvFacts, env_b: EnvFacts, diffs: dict[str, UnitDiff], waivers: list[Waiver]
 ) -> tuple[PairReport, list[Finding]]:
-    equal, diffs = diff_environments(env_a, env_b)
-    pair = PairReport(env_a.name, env_b.name, env_a.fingerprint, env_b.fingerprint, equal, diffs)
+    equal = sorted((set(env_a.units) | set(env_b.units)) - set(diffs))
+    unit_diffs = [diffs[pid] for pid in sorted(diffs)]
+    pair = PairReport(
+        env_a.name, env_b.name, env_a.fingerprint, env_b.fingerprint, equal, unit_diffs
+    )
     live = [
         w
         for w in waivers
@@ -130,7 +225,7 @@ def gate_pair(
     for w in live:
         _check_expect(w, env_a, env_b)
     unwaived: list[Difference] = []
-    for unit_diff in diffs:
+    for unit_diff in unit_diffs:
         for diff in unit_diff.differences:
             waiver = _covering(live, diff)
             if waiver is None:
@@ -153,19 +248,18 @@ def gate_pair(
     return pair, findings
 
 
-def _check_expect(w: Waiver, env_a: Environment, env_b: Environment) -> None:
+def _check_expect(w: Waiver, env_a: EnvFacts, env_b: EnvFacts) -> None:
     if not w.expect:
         return
     segs = segments(w.path)
     pids = [
         p
-        for p in sorted(set(env_a.prompts) | set(env_b.prompts))
+        for p in sorted(set(env_a.units) | set(env_b.units))
         if len(segs) > 1 and segs[1] in ("*", p)
     ]
     for pid in pids:
         for env in (env_a, env_b):
-            unit = env.prompts.get(pid)
-            actual = unit.fingerprint if unit else None
+            actual = env.units.get(pid)
             if env.name in w.expect and w.expect[env.name] != actual:
                 w.status = "mismatch"
 
@@ -226,11 +320,11 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _drift_finding(
-    env_a: Environment, env_b: Environment, group: list[Difference], riders: dict[str, list[str]]
+    env_a: EnvFacts, env_b: EnvFacts, group: list[Difference], riders: dict[str, list[str]]
 ) -> Finding:
     first = group[0]
     units = ", ".join(d.prompt for d in group)
-    own_a, own_b = env_a.own_file(), env_b.own_file()
+    own_a, own_b = env_a.own_file, env_b.own_file
     oa, ob = first.origin_a, first.origin_b
     here: Origin | None = oa
     other: Origin | None = ob

@@ -91,6 +91,9 @@ class Environment:
     merged: dict[str, Any]
     findings: list[Finding]
     complete: bool = True  # False when a layer or bound prompt file is broken: not comparable
+    scopes: list[str | None] = dataclasses.field(default_factory=list)  # prompt of a finding
+    broken: list[str] = dataclasses.field(default_factory=list)  # bound prompts whose file broke
+    chain_ok: bool = True  # the layer chain alone is complete
 
     def origin(self, path: tuple[Any, ...]) -> Origin:
         """file:line:col of the layer whose value won the merge at `path` (or nearest above)."""
@@ -184,10 +187,16 @@ def resolve_environment(reg: Registry, env: str) -> Environment:
     bound = merged.get("prompts") or {}
     only = reg.only_prompts
     wanted = sorted(bound) if only is None else [p for p in sorted(only) if p in bound]
+    scopes: list[str | None] = [None] * len(findings)
+    broken = []
     for prompt_id in wanted:
+        builder.broken = False
         unit = builder.build(prompt_id)
         if unit is not None:
             units[prompt_id] = unit
+        if builder.broken:
+            broken.append(prompt_id)
+        scopes += [prompt_id] * (len(findings) - len(scopes))
     return Environment(
         env,
         units,
@@ -196,7 +205,10 @@ def resolve_environment(reg: Registry, env: str) -> Environment:
         chain,
         merged,
         findings,
-        complete and not builder.broken,
+        complete and not broken,
+        scopes,
+        broken,
+        complete,
     )
 
 

@@ -25,11 +25,22 @@ def validate(
     reg: Registry, *, select_codes: Iterable[str] = (), ignore_codes: Iterable[str] = ()
 ) -> Validation:
     envs = reg.resolve_all()
-    found = list(reg.findings)
-    for env in envs.values():
-        found.extend(env.findings)
-    found.extend(rules.run(rules.Context(reg, envs)))
+    found = [f for _scope, f in scoped_findings(reg, envs)]
     return Validation(finish(reg, found, select_codes, ignore_codes), envs)
+
+
+def scoped_findings(
+    reg: Registry, envs: dict[str, Environment]
+) -> list[tuple[str | None, Finding]]:
+    """Loading, resolution and rule findings, each with the prompt it belongs to (None:
+    registry-wide), for the incremental run."""
+    found: list[tuple[str | None, Finding]] = [
+        (rules.scope_of(f.file or ""), f) for f in reg.findings
+    ]
+    for env in envs.values():
+        found.extend(zip(env.scopes, env.findings, strict=True))
+    found.extend(rules.run(rules.Context(reg, envs)))
+    return found
 
 
 def finish(

@@ -47,23 +47,35 @@ class Context:
     reg: Registry
     envs: dict[str, Environment]
     memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
+    # The prompt the iteration is at (None: registry-wide). The iterators below set it before
+    # each item, so a finding a rule yields while looking at a unit or a prompt file belongs
+    # to that prompt: the incremental run (registry.snapshot) re-checks only changed prompts.
+    # Rules must therefore yield as they iterate, never collect first.
+    scope: str | None = None
 
     def units(self) -> Iterator[tuple[Environment, Unit]]:
         for env in self.envs.values():
             for unit in env.prompts.values():
+                self.scope = unit.prompt
                 yield env, unit
+        self.scope = None
 
     def documents(self) -> Iterator[Document]:
         """Every loaded YAML document, in path order."""
         docs = [self.reg.settings_doc, self.reg.waivers_doc, *self.reg.layers.values()]
         docs += [d for versions in self.reg.prompts.values() for d in versions.values()]
-        yield from sorted((d for d in docs if d is not None and d.ok), key=lambda d: d.file)
+        for doc in sorted((d for d in docs if d is not None and d.ok), key=lambda d: d.file):
+            self.scope = scope_of(doc.file)
+            yield doc
+        self.scope = None
 
     def prompt_docs(self) -> Iterator[tuple[str, int, Document]]:
         for pid in sorted(self.reg.prompts):
             for version, doc in sorted(self.reg.prompts[pid].items()):
                 if doc.ok:
+                    self.scope = pid
                     yield pid, version, doc
+        self.scope = None
 
     def facts(self, doc: Document) -> list[TemplateFacts | None]:
         """Template facts of a prompt file's messages."""
@@ -125,11 +137,21 @@ def all_rules() -> list[ModuleType]:
     ]
 
 
-def run(ctx: Context) -> list[Finding]:
-    out: list[Finding] = []
+def scope_of(rel: str) -> str | None:
+    """The prompt a registry file belongs to (None for shared files: layers, partials...)."""
+    parts = rel.split("/")
+    if len(parts) >= 3 and parts[0] == "prompts" and parts[1] != "_partials":
+        return parts[1]
+    return None
+
+
+def run(ctx: Context) -> list[tuple[str | None, Finding]]:
+    """Every cross-file rule's findings, each with the prompt it belongs to (or None)."""
+    out: list[tuple[str | None, Finding]] = []
     for rule in all_rules():
         if hasattr(rule, "check"):
-            out.extend(rule.check(ctx))
+            ctx.scope = None
+            out.extend((ctx.scope, f) for f in rule.check(ctx))
     return out
 
 

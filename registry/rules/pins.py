@@ -83,8 +83,9 @@ def model_refs(doc: Document) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
 
 def check(ctx: Context) -> Iterator[Finding]:
     settings = ctx.reg.settings
-    docs = [d for d in ctx.documents() if d.file.startswith(("environments/", "prompts/"))]
-    for doc in docs:
+    for doc in ctx.documents():
+        if not doc.file.startswith(("environments/", "prompts/")):
+            continue
         for path, mid, embedding in model_refs(doc):
             yield from _check_id(settings, doc, path, mid, embedding)
 

@@ -106,13 +106,23 @@ def _check_string(doc: Document, path: tuple[Any, ...], value: str) -> Iterator[
 def literal_secrets(reg: Any) -> set[str]:
     """Literal values to mask in every output: non-reference credentials and secret-looking
     values under credential-like keys, anywhere in the registry."""
-    found: set[str] = set()
+    return {value for _scope, value in scoped_secrets(reg)}
+
+
+def scoped_secrets(reg: Any) -> list[tuple[str | None, str]]:
+    """The literal values of `literal_secrets`, each with the prompt whose file holds it."""
+    from registry.rules import scope_of
+
+    out: list[tuple[str | None, str]] = []
     docs = [reg.settings_doc, reg.waivers_doc, *reg.layers.values()]
     docs += [d for versions in reg.prompts.values() for d in versions.values()]
     for doc in docs:
         if doc is not None and doc.data is not None:
+            found: set[str] = set()
             _collect(doc.data, (), found)
-    return found
+            scope = scope_of(doc.file)
+            out.extend((scope, value) for value in sorted(found))
+    return out
 
 
 def _collect(value: Any, path: tuple[Any, ...], found: set[str]) -> None:
