@@ -9,6 +9,8 @@ the cores and warm runs skip unchanged files entirely.
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from registry import schema
@@ -91,13 +93,66 @@ class FileResult:
             {tuple(k): (line, col) for k, line, col in d["anchors"]},
         )
 
-    def document(self, raw: bytes, full: Document | None = None) -> Document:
-        """The Document for resolution: positions from `full` when at hand, else lazy."""
+    def document(self, raw: bytes, full: Document | None = None, store: Any = None) -> Document:
+        """The Document for resolution: positions from `full` when at hand, else lazy (from
+        `store` when it has them)."""
         if full is not None:
             full.data = self.data
             full.anchors = self.anchors
             return full
-        return Document(self.rel, self.data, anchors=self.anchors, raw=raw)
+        return Document(self.rel, self.data, anchors=self.anchors, raw=raw, store=store)
+
+
+class PositionStore:
+    """Positions of one large file (an environment layer) in the file cache, next to its
+    analysis: read only when a finding or a diff needs a position the anchors lack. Stored as
+    JSON objects keyed by the JSON of the path, so reading them back builds no tuples."""
+
+    def __init__(self, disk: Any, key: str) -> None:
+        self.disk = disk
+        self.key = key + "-positions"
+
+    def load(self) -> tuple[Mapping[Any, tuple[int, int]], Mapping[Any, tuple[int, int]]] | None:
+        entry = self.disk.get_file(self.key)
+        if not (isinstance(entry, list) and len(entry) == 2):
+            return None  # absent or corrupt: parse again
+        if not all(isinstance(table, dict) for table in entry):
+            return None
+        return _Stored(entry[0]), _Stored(entry[1])
+
+    def save(
+        self,
+        positions: Mapping[Any, tuple[int, int]],
+        key_positions: Mapping[Any, tuple[int, int]],
+    ) -> None:
+        self.disk.put_file(
+            self.key,
+            [{_path_key(p): list(at) for p, at in t.items()} for t in (positions, key_positions)],
+        )
+
+
+def _path_key(path: Any) -> str:
+    return json.dumps(list(path), separators=(",", ":"), ensure_ascii=False)
+
+
+class _Stored(Mapping[Any, tuple[int, int]]):
+    """A position table read back from the cache: path tuple -> (line, col)."""
+
+    def __init__(self, table: dict[str, list[int]]) -> None:
+        self.table = table
+
+    def __getitem__(self, path: Any) -> tuple[int, int]:
+        line, col = self.table[_path_key(path)]
+        return line, col
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and _path_key(path) in self.table
+
+    def __iter__(self) -> Iterator[Any]:
+        return (tuple(json.loads(k)) for k in self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
 
 
 def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | None]:

@@ -18,7 +18,7 @@ from typing import Any
 from registry import __version__
 
 DIRNAME = ".registry-cache"
-SHARDS = 16
+SHARDS = 256  # small shards: a warm run touching a few files reads a few small shards
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,14 +52,14 @@ class FileCache:
         self._dirty: set[int] = set()
 
     def _shard(self, k: str) -> dict[str, Any]:
-        n = int(k[0], 16) % SHARDS
+        n = int(k[:2], 16) % SHARDS
         if n not in self._shards:
             self._shards[n] = self._read(n)
         return self._shards[n]
 
     def _read(self, n: int) -> dict[str, Any]:
         try:
-            data = json.loads((self.dir / f"{n:02d}.json").read_text("utf-8"))
+            data = json.loads((self.dir / f"{n:03d}.json").read_text("utf-8"))
         except (OSError, ValueError):
             return {}  # missing or corrupt: rebuilt on save
         return data if isinstance(data, dict) else {}
@@ -69,7 +69,24 @@ class FileCache:
 
     def put(self, k: str, entry: Any) -> None:
         self._shard(k)[k] = entry
-        self._dirty.add(int(k[0], 16) % SHARDS)
+        self._dirty.add(int(k[:2], 16) % SHARDS)
+
+    def get_file(self, k: str) -> Any:
+        """A large entry kept in a file of its own (not loaded with a shard)."""
+        try:
+            return json.loads((self.dir / "files" / f"{k}.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put_file(self, k: str, entry: Any) -> None:
+        from registry.atomic import write_text
+        from registry.errors import RegistryError
+
+        try:
+            (self.dir / "files").mkdir(parents=True, exist_ok=True)
+            write_text(self.dir / "files" / f"{k}.json", json.dumps(entry, separators=(",", ":")))
+        except (OSError, RegistryError):
+            return
 
     def save(self) -> None:
         """Write changed shards atomically. Old entries stay: delete the folder to reclaim
@@ -84,7 +101,7 @@ class FileCache:
                 write_text(gitignore, "*\n")
             for n in sorted(self._dirty):
                 shard = self._shards[n]
-                write_text(self.dir / f"{n:02d}.json", json.dumps(shard, separators=(",", ":")))
+                write_text(self.dir / f"{n:03d}.json", json.dumps(shard, separators=(",", ":")))
         except (OSError, RegistryError):
             return  # a read-only checkout: run without a cache
         self._dirty.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -82,7 +83,7 @@ class EnvFacts:
     def complete(self) -> bool:
         return self.chain_ok and not self.broken
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         from registry.fingerprint import environment_fingerprint
 
@@ -110,6 +111,8 @@ class Material:
 
 
 def collect(reg: Registry, *, drift: bool = True) -> Material:
+    """The material of a registry. One loaded with `only_prompts` may leave out registry-wide
+    pieces: the incremental run takes those from its snapshot."""
     from registry.rules.secrets import scoped_secrets
     from registry.validate import scoped_findings
 
@@ -120,11 +123,12 @@ def collect(reg: Registry, *, drift: bool = True) -> Material:
             if a in envs and b in envs and envs[a].chain_ok and envs[b].chain_ok:
                 _equal, unit_diffs = diff_environments(envs[a], envs[b])
                 diffs[(a, b)] = {d.prompt: d for d in unit_diffs}
+    shared = reg.only_prompts is None
     return Material(
-        scoped_findings(reg, envs),
+        scoped_findings(reg, envs, shared),
         {name: EnvFacts.of(env) for name, env in envs.items()},
         diffs,
-        scoped_secrets(reg),
+        scoped_secrets(reg, shared),
     )
 
 

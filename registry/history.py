@@ -8,9 +8,11 @@ each file version once (parsed documents are cached by content).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,34 +33,58 @@ class Change:
     files: list[str]
 
 
-def _commits(root: Path, repo: Any, pid: str, limit: int | None) -> Iterator[tuple[str, ...]]:
-    """(sha, iso date, author, subject, files…) newest first, for commits touching the unit."""
+SHARED = ("environments", "prompts/_partials", "registry.yaml")  # what every unit depends on
+
+
+def _commits(
+    root: Path, repo: Any, pid: str | list[str], limit: int | None
+) -> Generator[tuple[str, ...], None, None]:
+    """(sha, iso date, author, subject, files…) newest first, for commits touching the unit
+    (or any of several units)."""
     prefix = _relative_in_repo(repo, root)
     base = f"{prefix}/" if prefix else ""
-    paths = [
-        f"{base}environments",
-        f"{base}prompts/{pid}",
-        f"{base}prompts/_partials",
-        f"{base}registry.yaml",
-    ]
+    pids = [pid] if isinstance(pid, str) else pid
+    paths = [f"{base}{p}" for p in SHARED] + [f"{base}prompts/{p}" for p in pids]
     args = ["--first-parent", f"--format={RS}%H{SEP}%aI{SEP}%an{SEP}%s", "--name-only"]
     if limit:
         args.append(f"-n{limit}")
     try:
-        out = repo.git.log(*args, "HEAD", "--", *paths)
-    except Exception:  # noqa: BLE001 - an empty repository has no HEAD: no history
+        repo.head.commit  # noqa: B018 - an empty repository has no HEAD: no history
+    except ValueError:
         return
-    for record in out.split(RS):
-        if not record.strip():
-            continue
-        head, _, names = record.partition("\n")
-        sha, date, author, subject = head.split(SEP, 3)
-        files = [
-            n[len(base) :] if base and n.startswith(base) else n
-            for n in names.splitlines()
-            if n.strip()
-        ]
-        yield (sha, date, author, subject, *files)
+    # Streamed: a walk that stops early (drift_since) does not wait for all of history.
+    proc = subprocess.Popen(
+        ["git", "log", *args, "HEAD", "--", *paths],
+        cwd=repo.working_tree_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    assert proc.stdout is not None
+    try:
+        record: list[str] = []
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            if line.startswith(RS):
+                if record:
+                    yield _record(record, base)
+                record = [line[1:]]
+            elif line.strip() and record:
+                record.append(line)
+        if record:
+            yield _record(record, base)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def _record(lines: list[str], base: str) -> tuple[str, ...]:
+    sha, date, author, subject = lines[0].split(SEP, 3)
+    files = [n[len(base) :] if base and n.startswith(base) else n for n in lines[1:]]
+    return (sha, date, author, subject, *files)
 
 
 class _Walker:
@@ -73,22 +99,27 @@ class _Walker:
         self.deps: set[str] = set()
 
     def fingerprints(self, sha: str, envs: list[str]) -> dict[str, str | None]:
+        return self.fingerprints_of(sha, envs, [self.pid])[self.pid]
+
+    def fingerprints_of(
+        self, sha: str, envs: list[str], pids: list[str]
+    ) -> dict[str, dict[str, str | None]]:
+        """prompt -> env -> unit fingerprint at commit `sha` (None: not bound there)."""
         source = GitRef(
             self.root, sha, repo=self.repo, commit=self.repo.commit(sha), objects=self.objects
         )
-        reg = Registry(self.root, source, only_prompts={self.pid}, cache=self.cache)
-        out: dict[str, str | None] = {}
+        reg = Registry(self.root, source, only_prompts=set(pids), cache=self.cache)
+        out: dict[str, dict[str, str | None]] = {pid: {} for pid in pids}
         self.deps = {"registry.yaml"} | {p.file for p in reg.partials.values()}
         for env in envs:
-            if env not in reg.environments:
-                out[env] = None
-                continue
-            resolved = reg.resolve(env)
-            unit = resolved.prompts.get(self.pid)
-            out[env] = unit.fingerprint if unit else None
-            self.deps.update(doc.file for doc in resolved.chain)
-            if unit is not None:
-                self.deps.add(f"prompts/{self.pid}/v{unit.version}.yaml")
+            resolved = reg.resolve(env) if env in reg.environments else None
+            if resolved is not None:
+                self.deps.update(doc.file for doc in resolved.chain)
+            for pid in pids:
+                unit = resolved.prompts.get(pid) if resolved is not None else None
+                out[pid][env] = unit.fingerprint if unit else None
+                if unit is not None:
+                    self.deps.add(f"prompts/{pid}/v{unit.version}.yaml")
         return out
 
 
@@ -112,19 +143,49 @@ def drift_since(
 ) -> dict[str, Change | None]:
     """Per unit: the oldest commit of the unbroken run, back from HEAD, in which `a` and `b`
     differ — when the drift began. None when HEAD has no drift for it (the working tree drifted
-    but nothing is committed yet); empty outside git."""
+    but nothing is committed yet); empty outside git.
+
+    One walk serves every unit: each commit is loaded once, for the units it touches (the
+    files a unit depends on), and a unit leaves the walk when its drift began or after `limit`
+    commits of its own."""
     try:
         walker = _Walker(root, "")
     except Exception:  # noqa: BLE001 - not a git repository: no history to tell
         return {}
-    out: dict[str, Change | None] = {}
-    for pid in pids:
-        walker.pid = pid
-        since: Change | None = None
-        for sha, date, author, subject, *files in _commits(root, walker.repo, pid, limit):
-            fps = walker.fingerprints(sha, [a, b])
-            if fps[a] == fps[b]:
-                break
-            since = Change(sha, dt.datetime.fromisoformat(date), author, subject, fps[b], files)
-        out[pid] = since
-    return out
+    since: dict[str, Change | None] = {pid: None for pid in pids}
+    pending = list(pids)
+    commits = contextlib.closing(_commits(root, walker.repo, pids, None))
+    with commits as walk:
+        _walk_since(walker, walk, a, b, limit, since, pending)
+    return since
+
+
+def _walk_since(
+    walker: _Walker,
+    walk: Iterator[tuple[str, ...]],
+    a: str,
+    b: str,
+    limit: int,
+    since: dict[str, Change | None],
+    pending: list[str],
+) -> None:
+    seen = dict.fromkeys(pending, 0)
+    for sha, date, author, subject, *files in walk:
+        shared = any(f == p or f.startswith(p + "/") for f in files for p in SHARED)
+        touched = [
+            pid for pid in pending if shared or any(f.startswith(f"prompts/{pid}/") for f in files)
+        ]
+        if not touched:
+            continue
+        fps = walker.fingerprints_of(sha, [a, b], touched)
+        for pid in touched:
+            seen[pid] += 1
+            if fps[pid][a] == fps[pid][b]:
+                pending.remove(pid)
+                continue
+            when = dt.datetime.fromisoformat(date)
+            since[pid] = Change(sha, when, author, subject, fps[pid][b], files)
+            if seen[pid] >= limit:
+                pending.remove(pid)
+        if not pending:
+            break

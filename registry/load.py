@@ -62,8 +62,10 @@ class Document:
         *,
         anchors: dict[Path, tuple[int, int]] | None = None,
         raw: bytes | None = None,
+        store: Any = None,
     ) -> None:
         self.file = file
+        self._store = store  # load()/save() of positions kept elsewhere (the file cache)
         self.data = data
         self._text = text
         self._raw = raw
@@ -83,9 +85,15 @@ class Document:
         return self._text
 
     def _fill(self) -> None:
-        full, _ = load_text(self.text, self.file) if self.text else (Document(self.file, None), [])
-        self._positions = full._positions or {}
-        self._key_positions = full._key_positions or {}
+        kept = self._store.load() if self._store is not None else None
+        if kept is None:
+            full, _ = (
+                load_text(self.text, self.file) if self.text else (Document(self.file, None), [])
+            )
+            kept = (full._positions or {}, full._key_positions or {})
+            if self._store is not None:
+                self._store.save(*kept)
+        self._positions, self._key_positions = kept
 
     @property
     def positions(self) -> dict[Path, tuple[int, int]]:

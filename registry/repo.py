@@ -69,11 +69,17 @@ class Registry:
 
         disk = FileCache(root) if disk_cache else None
         analyzed = analyze_many(items, memory=cache, disk=disk, jobs=jobs)
-        for _kind, rel, raw in items:
+        for kind, rel, raw in items:
             result, full = analyzed[rel]
             self.results[rel] = result
             self.findings.extend(result.findings)
-            self._place(places[rel][1], result, result.document(raw, full))
+            store = None
+            if disk is not None and kind == "environment":
+                from registry.analyze import PositionStore
+                from registry.filecache import key
+
+                store = PositionStore(disk, key(kind, rel, raw))
+            self._place(places[rel][1], result, result.document(raw, full, store))
         self.settings = Settings.from_data(self.settings_doc.data if self.settings_doc else None)
         self.environments = self._environment_names()
         self._resolved: dict[str, Environment] = {}

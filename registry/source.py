@@ -40,6 +40,7 @@ class WorkTree:
         self.root = root
         self._real = root.resolve()
         self.ref: str | None = None
+        self.digests: dict[str, str] | None = None  # set to a dict to record what was read
 
     def list(self, folder: str) -> list[str]:
         """Registry-relative POSIX paths of the files under `folder`, sorted."""
@@ -63,7 +64,12 @@ class WorkTree:
             raise Escape(rel)
         if not real.is_file():
             return None
-        return real.read_bytes()
+        data = real.read_bytes()
+        if self.digests is not None:
+            import hashlib
+
+            self.digests[rel] = hashlib.sha256(data).hexdigest()
+        return data
 
     def exists(self, rel: str) -> bool:
         return (self.root / rel).exists()
@@ -81,6 +87,9 @@ class WorkTree:
         rel = _relative_in_repo(repo, self.root)
         dirty = repo.is_dirty(untracked_files=True, path=rel or None)
         return {"commit": commit, "dirty": bool(dirty)}
+
+
+SMALL_TREE = 16 * 1024  # bytes of a tree object worth parsing for lookups (about 300 entries)
 
 
 class GitRef:
@@ -107,22 +116,50 @@ class GitRef:
         self.prefix = f"{prefix}/" if prefix else ""
         self.objects = objects if objects is not None else {}
         self._paths: dict[str, tuple[str, str] | None] = {}
+        self._sizes: dict[str, int] = {}  # bytes of the tree objects asked of git
         if prefix and self._resolve("") is None:
             raise RegistryError(f"the registry folder {prefix!r} does not exist at {ref}")
 
     def _resolve(self, rel: str) -> tuple[str, str] | None:
-        """(object id, type) of a registry path at this commit, None when absent."""
+        """(object id, type) of a registry path at this commit, None when absent.
+
+        A path in a small folder is looked up in that folder's tree, parsed once and cached
+        by object id (commits that share the folder share the lookup); a top-level path, or
+        one in a large folder (`prompts/` with thousands of entries), is asked of git itself
+        (`<commit>:<path>`). Like git, symlinks on the way are not followed."""
         if rel not in self._paths:
-            spec = f"{self.commit.hexsha}:{self.prefix}{rel}".rstrip("/")
-            try:
-                hexsha, kind, _size = self.repo.git.get_object_header(spec)
-                self._paths[rel] = (
-                    hexsha.decode() if isinstance(hexsha, bytes) else hexsha,
-                    kind.decode() if isinstance(kind, bytes) else kind,
-                )
-            except ValueError:
-                self._paths[rel] = None
+            parent, _, name = rel.rpartition("/")
+            above = self._resolve(parent) if parent else None
+            if not parent or self._sizes.get(parent, 0) > SMALL_TREE:
+                self._paths[rel] = self._header(rel) if above or not parent else None
+            else:
+                entry = self._names(above[0]).get(name) if above and above[1] == "tree" else None
+                if entry is None:
+                    self._paths[rel] = None
+                else:
+                    mode, child = entry
+                    kind = {0o040000: "tree", 0o160000: "commit"}.get(mode & 0o170000, "blob")
+                    self._paths[rel] = (child, kind)
         return self._paths[rel]
+
+    def _header(self, rel: str) -> tuple[str, str] | None:
+        spec = f"{self.commit.hexsha}:{self.prefix}{rel}".rstrip("/")
+        try:
+            hexsha, kind, size = self.repo.git.get_object_header(spec)
+        except ValueError:
+            return None
+        self._sizes[rel] = int(size)
+        return (
+            hexsha.decode() if isinstance(hexsha, bytes) else hexsha,
+            kind.decode() if isinstance(kind, bytes) else kind,
+        )
+
+    def _names(self, hexsha: str) -> dict[str, tuple[int, str]]:
+        key = ("names", hexsha)
+        if key not in self.objects:
+            self.objects[key] = {name: (mode, child) for mode, name, child in self._entries(hexsha)}
+        names: dict[str, tuple[int, str]] = self.objects[key]
+        return names
 
     def _data(self, hexsha: str) -> bytes:
         key = ("blob", hexsha)

@@ -30,16 +30,16 @@ def validate(
 
 
 def scoped_findings(
-    reg: Registry, envs: dict[str, Environment]
+    reg: Registry, envs: dict[str, Environment], shared: bool = True
 ) -> list[tuple[str | None, Finding]]:
     """Loading, resolution and rule findings, each with the prompt it belongs to (None:
-    registry-wide), for the incremental run."""
+    registry-wide), for the incremental run; `shared=False` may skip registry-wide ones."""
     found: list[tuple[str | None, Finding]] = [
         (rules.scope_of(f.file or ""), f) for f in reg.findings
     ]
     for env in envs.values():
         found.extend(zip(env.scopes, env.findings, strict=True))
-    found.extend(rules.run(rules.Context(reg, envs)))
+    found.extend(rules.run(rules.Context(reg, envs, shared=shared)))
     return found
 
 

@@ -52,6 +52,7 @@ class Context:
     # to that prompt: the incremental run (registry.snapshot) re-checks only changed prompts.
     # Rules must therefore yield as they iterate, never collect first.
     scope: str | None = None
+    shared: bool = True  # False: skip registry-wide documents (an incremental run keeps theirs)
 
     def units(self) -> Iterator[tuple[Environment, Unit]]:
         for env in self.envs.values():
@@ -60,13 +61,19 @@ class Context:
                 yield env, unit
         self.scope = None
 
+    def environments(self) -> Iterator[Environment]:
+        """Each resolved environment, for registry-wide rules (none when `shared` is off)."""
+        if self.shared:
+            yield from self.envs.values()
+
     def documents(self) -> Iterator[Document]:
         """Every loaded YAML document, in path order."""
         docs = [self.reg.settings_doc, self.reg.waivers_doc, *self.reg.layers.values()]
         docs += [d for versions in self.reg.prompts.values() for d in versions.values()]
         for doc in sorted((d for d in docs if d is not None and d.ok), key=lambda d: d.file):
             self.scope = scope_of(doc.file)
-            yield doc
+            if self.shared or self.scope is not None:
+                yield doc
         self.scope = None
 
     def prompt_docs(self) -> Iterator[tuple[str, int, Document]]:

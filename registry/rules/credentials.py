@@ -31,6 +31,8 @@ CODES = ("SEC002",)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
+    if not ctx.shared:
+        return
     pairs = list(ctx.reg.parity_pairs()) + [
         p for p in ctx.reg.settings.separate if p not in ctx.reg.parity_pairs()
     ]

@@ -93,15 +93,13 @@ def check(ctx: Context) -> Iterator[Finding]:
 def _check_id(
     settings: Settings, doc: Document, path: tuple[Any, ...], mid: str, embedding: bool
 ) -> Iterator[Finding]:
-    line, col = doc.pos(path)
     where = ".".join(map(str, path))
     if "/" not in mid:
         yield make(
             "PIN001",
             f"model id {mid!r} has no provider",
             doc.file,
-            line,
-            col,
+            *doc.pos(path),
             path=where,
             hint="write ids as provider/model, e.g. openai/gpt-4o-2024-08-06",
         )
@@ -119,8 +117,7 @@ def _check_id(
                 f"embedding model {mid!r} is floating: a re-point makes old "
                 "and new vectors incompatible",
                 doc.file,
-                line,
-                col,
+                *doc.pos(path),
                 path=where,
                 hint=hint,
             )
@@ -129,8 +126,7 @@ def _check_id(
                 "PIN001",
                 f"model {mid!r} is a floating alias",
                 doc.file,
-                line,
-                col,
+                *doc.pos(path),
                 path=where,
                 hint=hint,
             )
@@ -139,8 +135,7 @@ def _check_id(
             "PIN002",
             f"model {mid!r} is not in the catalog: its limits and prices are unknown",
             doc.file,
-            line,
-            col,
+            *doc.pos(path),
             path=where,
             hint=f"add it under `models:` in registry.yaml: {mid}: "
             "{context_window: …, max_output: …}",

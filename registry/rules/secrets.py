@@ -109,8 +109,9 @@ def literal_secrets(reg: Any) -> set[str]:
     return {value for _scope, value in scoped_secrets(reg)}
 
 
-def scoped_secrets(reg: Any) -> list[tuple[str | None, str]]:
-    """The literal values of `literal_secrets`, each with the prompt whose file holds it."""
+def scoped_secrets(reg: Any, shared: bool = True) -> list[tuple[str | None, str]]:
+    """The literal values of `literal_secrets`, each with the prompt whose file holds it
+    (`shared=False`: only those in prompt files)."""
     from registry.rules import scope_of
 
     out: list[tuple[str | None, str]] = []
@@ -118,9 +119,11 @@ def scoped_secrets(reg: Any) -> list[tuple[str | None, str]]:
     docs += [d for versions in reg.prompts.values() for d in versions.values()]
     for doc in docs:
         if doc is not None and doc.data is not None:
+            scope = scope_of(doc.file)
+            if scope is None and not shared:
+                continue
             found: set[str] = set()
             _collect(doc.data, (), found)
-            scope = scope_of(doc.file)
             out.extend((scope, value) for value in sorted(found))
     return out
 

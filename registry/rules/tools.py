@@ -85,7 +85,7 @@ def check_file(view: FileView) -> Iterator[Finding]:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for env in ctx.envs.values():
+    for env in ctx.environments():
         yield from _check_env(env)
 
 
@@ -93,14 +93,11 @@ def _check_env(env: Environment) -> Iterator[Finding]:
     """Names of the tools an environment defines, and their required fields, after merging."""
     folded: dict[str, str] = {}
     for name, tool in (env.merged.get("tools") or {}).items():  # definition order
-        file, line, col = env.origin(("tools", name))
         if not NAME.match(name):
             yield make(
                 "TOOL002",
                 f"tool name {name!r} is not accepted by providers",
-                file,
-                line,
-                col,
+                *env.origin(("tools", name)),
                 path=f"tools.{name}",
                 hint="use ^[a-zA-Z0-9_-]{1,64}$",
             )
@@ -109,9 +106,7 @@ def _check_env(env: Environment) -> Iterator[Finding]:
             yield make(
                 "TOOL002",
                 f"tool {name!r} equals {folded[key]!r} after case folding",
-                file,
-                line,
-                col,
+                *env.origin(("tools", name)),
                 path=f"tools.{name}",
                 hint="rename one of them",
             )
@@ -121,9 +116,7 @@ def _check_env(env: Environment) -> Iterator[Finding]:
             yield make(
                 "SCHEMA001",
                 f"tool {name!r} has no {' or '.join(missing)} after merging its layers",
-                file,
-                line,
-                col,
+                *env.origin(("tools", name)),
                 path=f"tools.{name}",
                 hint="define both in the layer that introduces the tool",
             )

@@ -82,7 +82,7 @@ def test_internal_error_is_exit_3_with_a_log(
     def boom(*a: object, **k: object) -> None:
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(registry.gate, "check", boom)
+    monkeypatch.setattr(registry.gate, "assemble", boom)  # every check path
     code, out = run("validate", "--root", str(reg_root))
     assert code == 3
     assert "internal error (ZeroDivisionError)" in out and "Traceback" not in out

@@ -1,0 +1,443 @@
+"""The run snapshot: a warm `check`/`validate` re-checks only the prompts whose files changed.
+
+After a run over the working tree, `.registry-cache/<tool tag>/snapshot-<mode>.json` keeps
+
+* the stat signature (size, mtime, inode) and content hash of every registry file, and
+* the run's material (`registry.gate.Material`): findings before severities and selection,
+  unit fingerprints, unit diffs and literal values, each tagged with the prompt it belongs to
+  (None: registry-wide).
+
+The next run stats the tree (no reads unless a signature moved; a moved signature with the
+same bytes is not a change). When only files under `prompts/<id>/` changed, it loads the shared
+files and just those prompts, collects their material, and puts it in place of theirs; waivers,
+drift grouping, severities and selection are then applied to the whole, as in a full run. When
+a shared file changed (registry.yaml, waivers.yaml, a layer, a partial, anything outside a
+prompt folder), or there is no usable snapshot, it runs in full. The result is the same either
+way (tests compare them after edits of every kind).
+
+Like the file cache: keyed by tool version and code hash, JSON only, written atomically, never
+an error (a corrupt or foreign snapshot means a full run). "Since when" walks of git history
+depend on HEAD alone; they are kept with the HEAD they were made at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from registry.findings import Finding
+from registry.rules import scope_of
+
+if TYPE_CHECKING:
+    from registry.diff import UnitDiff
+    from registry.gate import CheckResult, Material
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # a file changed this close to a scan is re-hashed next time
+Stat = tuple[int, int, int]
+Files = dict[str, list[Any]]  # rel -> [size, mtime_ns, inode, sha256]
+
+
+def check(
+    root: Path,
+    *,
+    drift: bool = True,
+    today: dt.date | None = None,
+    select_codes: Iterable[str] = (),
+    ignore_codes: Iterable[str] = (),
+) -> CheckResult:
+    """`registry.gate.check` on the working tree at `root`, incremental over the snapshot."""
+    from registry.filecache import code_tag
+    from registry.gate import assemble, collect
+    from registry.repo import Registry
+    from registry.source import WorkTree
+
+    mode = "check" if drift else "validate"
+    path = root / ".registry-cache" / code_tag() / f"snapshot-{mode}.json"
+    started = time.time_ns()
+    old = _load(path, root)
+    racy_from = old["scanned_at"] - RACY_NS if old is not None else 0
+    scanned = scan(root, old["folders"] if old is not None else None, racy_from)
+    stats = scanned[0] if scanned is not None else None
+    changed = _changed(root, stats, old) if old is not None and stats is not None else None
+    prompts = None if changed is None else {scope_of(rel) for rel in changed}
+    head = _head(root) if drift else None
+    since: dict[Any, Any] = {}
+    if old is not None and head is not None and old.get("head") == head:
+        since = _since_in(old.get("since"))
+    source = WorkTree(root)
+    source.digests = {}
+    if old is not None and prompts is not None and None not in prompts:
+        only = {p for p in prompts if p is not None}
+        reg = Registry(root, source, only_prompts=only, disk_cache=True)
+        material = _merge(old["material"], collect(reg, drift=drift), only)
+    else:
+        reg = Registry(root, source, disk_cache=True)
+        material = collect(reg, drift=drift)
+    known = len(since)
+    result = assemble(
+        reg,
+        material,
+        today=today,
+        select_codes=select_codes,
+        ignore_codes=ignore_codes,
+        drift=drift,
+        since_memo=since,
+    )
+    if scanned is not None and (changed or old is None or len(since) != known):
+        files = _signatures(scanned[0], old, changed or set(), source.digests)
+        _save(path, root, started, files, scanned[1], material, head, since)
+    return result
+
+
+# -- the tree ----------------------------------------------------------------------------------
+def scan(
+    root: Path, known: dict[str, list[Any]] | None = None, racy_from: int = 0
+) -> tuple[dict[str, Stat], dict[str, list[Any]]] | None:
+    """Stat signature of every file a registry run reads, by registry-relative path (the same
+    files `WorkTree.list` sees), and the folders' listings. A folder whose own stat has not moved
+    since `known` was taken has the same entries, so only its files are stat'ed. None when a
+    symlink is involved: those always run in full."""
+    files: dict[str, Stat] = {}
+    folders: dict[str, list[Any]] = {}
+    for rel in ("registry.yaml", "waivers.yaml"):
+        try:
+            st = os.lstat(root / rel)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    for top in ("environments", "prompts"):
+        if not _walk(str(root), top, files, folders, known or {}, racy_from):
+            return None
+    return files, folders
+
+
+def _walk(
+    base: str,
+    rel: str,
+    files: dict[str, Stat],
+    folders: dict[str, list[Any]],
+    known: dict[str, list[Any]],
+    racy_from: int,
+) -> bool:
+    path = f"{base}/{rel}"
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    prev = known.get(rel)
+    if prev is not None and prev[:2] == [st.st_mtime_ns, st.st_ino] and prev[0] < racy_from:
+        names, subdirs = prev[2], prev[3]
+        for name in names:
+            try:
+                fst = os.lstat(f"{path}/{name}")
+            except OSError:
+                return False
+            if stat.S_ISLNK(fst.st_mode) or stat.S_ISDIR(fst.st_mode):
+                return False
+            files[f"{rel}/{name}"] = (fst.st_size, fst.st_mtime_ns, fst.st_ino)
+    else:
+        names, subdirs = [], []
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    if entry.is_symlink():
+                        return False
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirs.append(name)
+                    else:
+                        fst = entry.stat(follow_symlinks=False)
+                        names.append(name)
+                        files[f"{rel}/{name}"] = (fst.st_size, fst.st_mtime_ns, fst.st_ino)
+        except OSError:
+            return False
+    folders[rel] = [st.st_mtime_ns, st.st_ino, names, subdirs]
+    return all(_walk(base, f"{rel}/{d}", files, folders, known, racy_from) for d in subdirs)
+
+
+def _digest(root: Path, rel: str) -> str | None:
+    try:
+        return hashlib.sha256((root / rel).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _changed(root: Path, stats: dict[str, Stat], old: dict[str, Any]) -> set[str] | None:
+    """Paths added, removed or with other bytes since the snapshot (None: cannot tell)."""
+    files: Files = old["files"]
+    racy_from = old["scanned_at"] - RACY_NS
+    changed = set(files) - set(stats)
+    for rel, st in stats.items():
+        before = files.get(rel)
+        if before is None or _moved(root, rel, st, before, racy_from):
+            changed.add(rel)
+    return changed
+
+
+def _moved(root: Path, rel: str, st: Stat, before: list[Any], racy_from: int) -> bool:
+    """Whether a known file's bytes changed: only a moved (or racy) stat is hashed; a file no
+    run reads (hash None) changes only by appearing or going away."""
+    if tuple(before[:3]) == st and st[1] < racy_from:
+        return False
+    return before[3] is not None and _digest(root, rel) != before[3]
+
+
+def _signatures(
+    stats: dict[str, Stat], old: dict[str, Any] | None, changed: set[str], read: dict[str, str]
+) -> Files:
+    """Signatures for the new snapshot: the stat seen before the run, with the hash of the bytes
+    the run read (or, for a file it did not read, of the bytes the old snapshot's material
+    came from; None for a file no run reads, whose presence alone matters)."""
+    before: Files = old["files"] if old is not None else {}
+    out: Files = {}
+    for rel, st in stats.items():
+        prev = before.get(rel)
+        if rel in read:
+            digest = read[rel]
+        elif prev is not None and rel not in changed:
+            digest = prev[3]
+        else:
+            digest = None
+        out[rel] = [*st, digest]
+    return out
+
+
+def _head(root: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "-q", "--verify", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+# -- merging -------------------------------------------------------------------------------
+def _merge(old: Material, new: Material, prompts: set[str]) -> Material:
+    """The old material with the pieces of `prompts` replaced by the new run's. Registry-wide
+    pieces stay as they were: only prompt files changed, so they cannot have."""
+    from registry.gate import EnvFacts, Material
+
+    def keep(items: list[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:
+        return [(s, x) for s, x in items if s not in prompts]
+
+    def fresh(items: list[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:
+        return [(s, x) for s, x in items if s in prompts]
+
+    envs = {}
+    for name, env in new.envs.items():
+        before = old.envs.get(name)
+        units = {p: fp for p, fp in (before.units if before else {}).items() if p not in prompts}
+        units.update(env.units)
+        broken = [p for p in (before.broken if before else []) if p not in prompts]
+        envs[name] = EnvFacts(
+            name,
+            dict(sorted(units.items())),
+            env.own_file,
+            env.chain_ok,
+            sorted(broken + env.broken),
+        )
+    diffs = {}
+    for pair, unit_diffs in new.diffs.items():
+        merged = {p: d for p, d in old.diffs.get(pair, {}).items() if p not in prompts}
+        merged.update(unit_diffs)
+        diffs[pair] = merged
+    return Material(
+        keep(old.findings) + fresh(new.findings),
+        envs,
+        diffs,
+        keep(old.secrets) + fresh(new.secrets),
+    )
+
+
+# -- the file ----------------------------------------------------------------------------------
+def _load(path: Path, root: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if (
+            data.get("format") != FORMAT
+            or data.get("root") != str(root)
+            or not isinstance(data.get("files"), dict)
+            or not isinstance(data.get("folders"), dict)
+            or not isinstance(data.get("scanned_at"), int)
+            or data.get("tokenizer") != _tokenizer()
+        ):
+            return None
+        data["material"] = _material_in(data)  # all of it must read back, or none is used
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    result: dict[str, Any] = data
+    return result
+
+
+def _save(
+    path: Path,
+    root: Path,
+    started: int,
+    files: Files,
+    folders: dict[str, list[Any]],
+    material: Material,
+    head: str | None,
+    since: dict[Any, Any],
+) -> None:
+    from registry.atomic import write_text
+    from registry.errors import RegistryError
+
+    data = {
+        "format": FORMAT,
+        "root": str(root),
+        "scanned_at": started,
+        "tokenizer": _tokenizer(),
+        "files": files,
+        "folders": folders,
+        "head": head,
+        "since": _since_out(since),
+        **_material_out(material),
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gitignore = path.parent.parent / ".gitignore"
+        if not gitignore.exists():
+            write_text(gitignore, "*\n")
+        write_text(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+    except (OSError, RegistryError):
+        return  # a read-only checkout: run without a snapshot
+
+
+def _tokenizer() -> str:
+    from registry import tokens
+
+    return tokens.name()
+
+
+def _material_out(m: Material) -> dict[str, Any]:
+    findings: dict[tuple[Any, ...], list[str | None]] = {}
+    for scope, f in m.findings:  # one entry per distinct finding, with every prompt it has
+        key = (f.code, f.severity, f.message, f.file, f.line, f.col, f.path, f.hint)
+        scopes = findings.setdefault(key, [])
+        if scope not in scopes:
+            scopes.append(scope)
+    return {
+        "findings": [[list(fields), s] for fields, s in findings.items()],
+        "envs": {name: [e.units, e.own_file, e.chain_ok, e.broken] for name, e in m.envs.items()},
+        "diffs": [
+            [a, b, [_diff_out(d) for d in unit_diffs.values()]]
+            for (a, b), unit_diffs in m.diffs.items()
+        ],
+        "secrets": [list(x) for x in m.secrets],
+    }
+
+
+def _material_in(data: dict[str, Any]) -> Material:
+    from registry.gate import EnvFacts, Material
+
+    findings: list[tuple[str | None, Finding]] = []
+    for fields, scopes in data["findings"]:
+        f = Finding(*fields)
+        findings.extend((s, f) for s in scopes)
+    envs = {
+        name: EnvFacts(name, dict(units), own, bool(ok), list(broken))
+        for name, (units, own, ok, broken) in data["envs"].items()
+    }
+    diffs = {}
+    for a, b, unit_diffs in data["diffs"]:
+        diffs[(a, b)] = {d[0]: _diff_in(d) for d in unit_diffs}
+    secrets = [(s, str(v)) for s, v in data["secrets"]]
+    return Material(findings, envs, diffs, secrets)
+
+
+def _diff_out(d: UnitDiff) -> list[Any]:
+    return [
+        d.prompt,
+        d.status,
+        d.fp_a,
+        d.fp_b,
+        [
+            [x.field, _value_out(x.a), _value_out(x.b), x.origin_a, x.origin_b, x.text_diff]
+            for x in d.differences
+        ],
+    ]
+
+
+def _diff_in(raw: list[Any]) -> UnitDiff:
+    from registry.diff import Difference, UnitDiff
+
+    prompt, status, fp_a, fp_b, differences = raw
+    return UnitDiff(
+        prompt,
+        status,
+        fp_a,
+        fp_b,
+        [
+            Difference(
+                prompt,
+                field,
+                _value_in(a),
+                _value_in(b),
+                tuple(oa) if oa is not None else None,
+                tuple(ob) if ob is not None else None,
+                text,
+            )
+            for field, a, b, oa, ob, text in differences
+        ],
+    )
+
+
+def _value_out(value: Any) -> list[Any]:
+    from registry.diff import ABSENT
+
+    return [] if value is ABSENT else [value]
+
+
+def _value_in(raw: list[Any]) -> Any:
+    from registry.diff import ABSENT
+
+    return raw[0] if raw else ABSENT
+
+
+def _since_out(memo: dict[Any, Any]) -> list[Any]:
+    out = []
+    for (a, b, pid), c in memo.items():
+        change = None
+        if c is not None:
+            change = [c.commit, c.date.isoformat(), c.author, c.subject, c.fingerprint, c.files]
+        out.append([a, b, pid, change])
+    return out
+
+
+def _since_in(raw: Any) -> dict[Any, Any]:
+    from registry.history import Change
+
+    memo: dict[Any, Any] = {}
+    try:
+        for a, b, pid, c in raw or []:
+            change = None
+            if c is not None:
+                commit, date, author, subject, fp, files = c
+                change = Change(commit, dt.datetime.fromisoformat(date), author, subject, fp, files)
+            memo[(a, b, pid)] = change
+    except (TypeError, ValueError):
+        return {}
+    return memo
