@@ -112,23 +112,20 @@ class PositionStore:
         self.disk = disk
         self.key = key + "-positions"
 
-    def load(self) -> tuple[Mapping[Any, tuple[int, int]], Mapping[Any, tuple[int, int]]] | None:
-        entry = self.disk.get_file(self.key)
-        if not (isinstance(entry, list) and len(entry) == 2):
-            return None  # absent or corrupt: parse again
-        if not all(isinstance(table, dict) for table in entry):
-            return None
-        return _Stored(entry[0]), _Stored(entry[1])
+    def load(self, table: str) -> Mapping[Any, tuple[int, int]] | None:
+        """One table: "values" (where each value is) or "keys" (where each key is)."""
+        entry = self.disk.get_file(f"{self.key}-{table}")
+        return _Stored(entry) if isinstance(entry, dict) else None  # else absent or corrupt
 
     def save(
         self,
         positions: Mapping[Any, tuple[int, int]],
         key_positions: Mapping[Any, tuple[int, int]],
     ) -> None:
-        self.disk.put_file(
-            self.key,
-            [{_path_key(p): list(at) for p, at in t.items()} for t in (positions, key_positions)],
-        )
+        for table, name in ((positions, "values"), (key_positions, "keys")):
+            self.disk.put_file(
+                f"{self.key}-{name}", {_path_key(p): list(at) for p, at in table.items()}
+            )
 
 
 def _path_key(path: Any) -> str:

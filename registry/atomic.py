@@ -13,11 +13,13 @@ from pathlib import Path
 from registry.errors import RegistryError
 
 
-def write_text(path: str | os.PathLike[str], text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: str | os.PathLike[str], text: str, *, durable: bool = True) -> None:
+    write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:
+    """Replace `path` with `data` in one step. `durable=False` skips the fsync: for caches,
+    where a file torn by a power cut reads as corrupt and is rebuilt."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -28,7 +30,8 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if target.exists():
             with contextlib.suppress(OSError):
                 os.chmod(tmp, target.stat().st_mode & 0o777)

@@ -35,6 +35,7 @@ class Difference:
     origin_a: Origin | None
     origin_b: Origin | None
     text_diff: list[str] | None = None
+    keys: tuple[Any, ...] = ()  # the field as a key path (for origins); () for the whole unit
 
     @property
     def path(self) -> str:
@@ -73,10 +74,26 @@ def text_diff(a: str, b: str, label_a: str, label_b: str) -> list[str]:
     return list(difflib.unified_diff(lines_a, lines_b, label_a, label_b, lineterm="", n=2))
 
 
-def diff_units(name_a: str, ua: Unit | None, name_b: str, ub: Unit | None) -> UnitDiff | None:
-    """None when both sides have the unit with the same fingerprint."""
+def diff_units(
+    name_a: str,
+    ua: Unit | None,
+    name_b: str,
+    ub: Unit | None,
+    known: UnitDiff | None = None,
+) -> UnitDiff | None:
+    """None when both sides have the unit with the same fingerprint. `known`: an earlier diff
+    of this unit; when both fingerprints are still the same, its field differences hold (the
+    fingerprints cover every field) and only the origins are looked up again."""
     if ua is not None and ub is not None and ua.fingerprint == ub.fingerprint:
         return None
+    if (
+        known is not None
+        and ua is not None
+        and ub is not None
+        and known.status == "changed"
+        and (known.fp_a, known.fp_b) == (ua.fingerprint, ub.fingerprint)
+    ):
+        return _relocated(known, ua, ub)
     if ua is None or ub is None:
         unit = ua or ub
         assert unit is not None
@@ -99,6 +116,23 @@ def diff_units(name_a: str, ua: Unit | None, name_b: str, ub: Unit | None) -> Un
         )
     return UnitDiff(
         ua.prompt, "changed", ua.fingerprint, ub.fingerprint, _fields(name_a, ua, name_b, ub)
+    )
+
+
+def _relocated(known: UnitDiff, ua: Unit, ub: Unit) -> UnitDiff:
+    return UnitDiff(
+        known.prompt,
+        known.status,
+        known.fp_a,
+        known.fp_b,
+        [
+            dataclasses.replace(
+                d,
+                origin_a=ua.origin(d.keys) if d.a is not ABSENT else None,
+                origin_b=ub.origin(d.keys) if d.b is not ABSENT else None,
+            )
+            for d in known.differences
+        ],
     )
 
 
@@ -126,6 +160,7 @@ def _fields(name_a: str, ua: Unit, name_b: str, ub: Unit) -> list[Difference]:
                 b,
                 ua.origin(path) if a is not ABSENT else None,
                 ub.origin(path) if b is not ABSENT else None,
+                keys=path,
             )
             if isinstance(a, str) and isinstance(b, str) and ("\n" in a + b or len(a + b) > 120):
                 diff.text_diff = text_diff(a, b, f"{name_a}:{diff.path}", f"{name_b}:{diff.path}")
@@ -145,14 +180,19 @@ def _order(field: str) -> tuple[int, str]:
 
 
 def diff_environments(
-    a: Environment, b: Environment, labels: tuple[str, str] | None = None
+    a: Environment,
+    b: Environment,
+    labels: tuple[str, str] | None = None,
+    known: dict[str, UnitDiff] | None = None,
 ) -> tuple[list[str], list[UnitDiff]]:
-    """(prompt ids equal on both sides, unit diffs) — fingerprints first, then fields."""
+    """(prompt ids equal on both sides, unit diffs) — fingerprints first, then fields
+    (`known`: earlier diffs by prompt, reused while both fingerprints are unchanged)."""
     equal: list[str] = []
     diffs: list[UnitDiff] = []
     label_a, label_b = labels or (a.name, b.name)
+    known = known or {}
     for pid in sorted(set(a.prompts) | set(b.prompts)):
-        d = diff_units(label_a, a.prompts.get(pid), label_b, b.prompts.get(pid))
+        d = diff_units(label_a, a.prompts.get(pid), label_b, b.prompts.get(pid), known.get(pid))
         if d is None:
             equal.append(pid)
         else:

@@ -84,7 +84,11 @@ class FileCache:
 
         try:
             (self.dir / "files").mkdir(parents=True, exist_ok=True)
-            write_text(self.dir / "files" / f"{k}.json", json.dumps(entry, separators=(",", ":")))
+            write_text(
+                self.dir / "files" / f"{k}.json",
+                json.dumps(entry, separators=(",", ":")),
+                durable=False,
+            )
         except (OSError, RegistryError):
             return
 
@@ -101,7 +105,11 @@ class FileCache:
                 write_text(gitignore, "*\n")
             for n in sorted(self._dirty):
                 shard = self._shards[n]
-                write_text(self.dir / f"{n:03d}.json", json.dumps(shard, separators=(",", ":")))
+                write_text(
+                    self.dir / f"{n:03d}.json",
+                    json.dumps(shard, separators=(",", ":")),
+                    durable=False,
+                )
         except (OSError, RegistryError):
             return  # a read-only checkout: run without a cache
         self._dirty.clear()

@@ -110,9 +110,15 @@ class Material:
     secrets: list[Scoped]  # (scope, literal value to mask)
 
 
-def collect(reg: Registry, *, drift: bool = True) -> Material:
+def collect(
+    reg: Registry,
+    *,
+    drift: bool = True,
+    known: dict[tuple[str, str], dict[str, UnitDiff]] | None = None,
+) -> Material:
     """The material of a registry. One loaded with `only_prompts` may leave out registry-wide
-    pieces: the incremental run takes those from its snapshot."""
+    pieces: the incremental run takes those from its snapshot (with `known`, its unit diffs,
+    which are reused while a unit's fingerprints have not changed)."""
     from registry.rules.secrets import scoped_secrets
     from registry.validate import scoped_findings
 
@@ -121,7 +127,8 @@ def collect(reg: Registry, *, drift: bool = True) -> Material:
     if drift:
         for a, b in reg.parity_pairs():
             if a in envs and b in envs and envs[a].chain_ok and envs[b].chain_ok:
-                _equal, unit_diffs = diff_environments(envs[a], envs[b])
+                before = (known or {}).get((a, b))
+                _equal, unit_diffs = diff_environments(envs[a], envs[b], known=before)
                 diffs[(a, b)] = {d.prompt: d for d in unit_diffs}
     shared = reg.only_prompts is None
     return Material(

@@ -15,6 +15,7 @@ so that every rule about YAML is enforced in one place and on one pass:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -56,8 +57,8 @@ class Document:
         file: str,
         data: Any,
         text: str = "",
-        positions: dict[Path, tuple[int, int]] | None = None,
-        key_positions: dict[Path, tuple[int, int]] | None = None,
+        positions: Mapping[Path, tuple[int, int]] | None = None,
+        key_positions: Mapping[Path, tuple[int, int]] | None = None,
         plain: dict[Path, str] | None = None,
         *,
         anchors: dict[Path, tuple[int, int]] | None = None,
@@ -84,28 +85,32 @@ class Document:
             self._text = decode(self._raw, self.file)[0]
         return self._text
 
-    def _fill(self) -> None:
-        kept = self._store.load() if self._store is not None else None
-        if kept is None:
-            full, _ = (
-                load_text(self.text, self.file) if self.text else (Document(self.file, None), [])
-            )
-            kept = (full._positions or {}, full._key_positions or {})
-            if self._store is not None:
-                self._store.save(*kept)
-        self._positions, self._key_positions = kept
+    def _fill(self, table: str) -> None:
+        """Fill one position table ("values" or "keys"): from the store when it has it, else
+        by parsing the text again (and then both tables, which the store keeps)."""
+        kept = self._store.load(table) if self._store is not None else None
+        if kept is not None:
+            if table == "values":
+                self._positions = kept
+            else:
+                self._key_positions = kept
+            return
+        full, _ = load_text(self.text, self.file) if self.text else (Document(self.file, None), [])
+        self._positions, self._key_positions = full._positions or {}, full._key_positions or {}
+        if self._store is not None:
+            self._store.save(self._positions, self._key_positions)
 
     @property
-    def positions(self) -> dict[Path, tuple[int, int]]:
+    def positions(self) -> Mapping[Path, tuple[int, int]]:
         if self._positions is None:
-            self._fill()
+            self._fill("values")
         assert self._positions is not None
         return self._positions
 
     @property
-    def key_positions(self) -> dict[Path, tuple[int, int]]:
+    def key_positions(self) -> Mapping[Path, tuple[int, int]]:
         if self._key_positions is None:
-            self._fill()
+            self._fill("keys")
         assert self._key_positions is not None
         return self._key_positions
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from registry.diff import UnitDiff
     from registry.gate import CheckResult, Material
 
-FORMAT = 1
+FORMAT = 3
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is re-hashed next time
 Stat = tuple[int, int, int]
 Files = dict[str, list[Any]]  # rel -> [size, mtime_ns, inode, sha256]
@@ -78,7 +78,8 @@ def check(
     if old is not None and prompts is not None and None not in prompts:
         only = {p for p in prompts if p is not None}
         reg = Registry(root, source, only_prompts=only, disk_cache=True)
-        material = _merge(old["material"], collect(reg, drift=drift), only)
+        before = old["material"]
+        material = _merge(before, collect(reg, drift=drift, known=before.diffs), only)
     else:
         reg = Registry(root, source, disk_cache=True)
         material = collect(reg, drift=drift)
@@ -321,7 +322,7 @@ def _save(
         gitignore = path.parent.parent / ".gitignore"
         if not gitignore.exists():
             write_text(gitignore, "*\n")
-        write_text(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+        write_text(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False), durable=False)
     except (OSError, RegistryError):
         return  # a read-only checkout: run without a snapshot
 
@@ -339,9 +340,16 @@ def _material_out(m: Material) -> dict[str, Any]:
         scopes = findings.setdefault(key, [])
         if scope not in scopes:
             scopes.append(scope)
+    # Unit fingerprints repeat across environments: each is written once, then by number.
+    fps = sorted({fp for e in m.envs.values() for fp in e.units.values()})
+    index = {fp: i for i, fp in enumerate(fps)}
     return {
         "findings": [[list(fields), s] for fields, s in findings.items()],
-        "envs": {name: [e.units, e.own_file, e.chain_ok, e.broken] for name, e in m.envs.items()},
+        "fingerprints": fps,
+        "envs": {
+            name: [{p: index[fp] for p, fp in e.units.items()}, e.own_file, e.chain_ok, e.broken]
+            for name, e in m.envs.items()
+        },
         "diffs": [
             [a, b, [_diff_out(d) for d in unit_diffs.values()]]
             for (a, b), unit_diffs in m.diffs.items()
@@ -357,8 +365,9 @@ def _material_in(data: dict[str, Any]) -> Material:
     for fields, scopes in data["findings"]:
         f = Finding(*fields)
         findings.extend((s, f) for s in scopes)
+    fps = data["fingerprints"]
     envs = {
-        name: EnvFacts(name, dict(units), own, bool(ok), list(broken))
+        name: EnvFacts(name, {p: fps[i] for p, i in units.items()}, own, bool(ok), list(broken))
         for name, (units, own, ok, broken) in data["envs"].items()
     }
     diffs = {}
@@ -375,7 +384,15 @@ def _diff_out(d: UnitDiff) -> list[Any]:
         d.fp_a,
         d.fp_b,
         [
-            [x.field, _value_out(x.a), _value_out(x.b), x.origin_a, x.origin_b, x.text_diff]
+            [
+                x.field,
+                _value_out(x.a),
+                _value_out(x.b),
+                x.origin_a,
+                x.origin_b,
+                x.text_diff,
+                list(x.keys),
+            ]
             for x in d.differences
         ],
     ]
@@ -399,8 +416,9 @@ def _diff_in(raw: list[Any]) -> UnitDiff:
                 tuple(oa) if oa is not None else None,
                 tuple(ob) if ob is not None else None,
                 text,
+                tuple(keys),
             )
-            for field, a, b, oa, ob, text in differences
+            for field, a, b, oa, ob, text, keys in differences
         ],
     )
 

@@ -72,6 +72,9 @@ EDITS: dict[str, dict[str, str | None]] = {
     },
     "delete prompt": {"prompts/classify/v1.yaml": None},
     "new prompt": {"prompts/summarize/v1.yaml": "messages:\n  - {role: user, content: hi}\n"},
+    "lines move": {  # same fingerprints, new line numbers: a reused diff must move with them
+        "prompts/answer/v2.yaml": "# canary\n# of v2\n" + DRIFT["prompts/answer/v2.yaml"]
+    },
     "misnamed file": {"prompts/answer/V3.yaml": "messages: []\n"},
     "stray file": {"prompts/answer/notes.txt": "not registry data\n"},
     "layer edit": {
