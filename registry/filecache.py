@@ -36,23 +36,28 @@ def code_tag() -> str:
     return f"{__version__}-{digest.hexdigest()[:16]}"
 
 
-def key(kind: str, rel: str, raw: bytes) -> str:
-    h = hashlib.sha256(kind.encode())
-    h.update(b"\0" + rel.encode() + b"\0")
-    h.update(raw)
-    return h.hexdigest()
+KEEP = 2  # versions kept per file: the working tree's and, say, the --base ref's
+
+
+def key(kind: str, rel: str, raw: bytes) -> tuple[str, str]:
+    """(slot, content): where a file's entries live (its kind and path), and which version
+    of its bytes an entry is for."""
+    slot = hashlib.sha256(f"{kind}\0{rel}".encode()).hexdigest()[:32]
+    return slot, hashlib.sha256(raw).hexdigest()
 
 
 class FileCache:
-    """Shards of `{key: analysis JSON}`; loaded on demand, written back when they changed."""
+    """Shards of `{slot: [[content hash, analysis JSON], ...]}`, newest first and at most
+    `KEEP` per file, so editing a file replaces its entry instead of piling up new ones.
+    Loaded on demand, written back when they changed."""
 
     def __init__(self, root: Path) -> None:
         self.dir = root / DIRNAME / code_tag()
         self._shards: dict[int, dict[str, Any]] = {}
         self._dirty: set[int] = set()
 
-    def _shard(self, k: str) -> dict[str, Any]:
-        n = int(k[:2], 16) % SHARDS
+    def _shard(self, slot: str) -> dict[str, Any]:
+        n = int(slot[:2], 16) % SHARDS
         if n not in self._shards:
             self._shards[n] = self._read(n)
         return self._shards[n]
@@ -64,31 +69,48 @@ class FileCache:
             return {}  # missing or corrupt: rebuilt on save
         return data if isinstance(data, dict) else {}
 
-    def get(self, k: str) -> Any:
-        return self._shard(k).get(k)
+    def get(self, k: tuple[str, str]) -> Any:
+        slot, content = k
+        versions = self._shard(slot).get(slot)
+        if isinstance(versions, list):
+            for version in versions:
+                if isinstance(version, list) and len(version) == 2 and version[0] == content:
+                    return version[1]
+        return None
 
-    def put(self, k: str, entry: Any) -> None:
-        self._shard(k)[k] = entry
-        self._dirty.add(int(k[:2], 16) % SHARDS)
+    def put(self, k: tuple[str, str], entry: Any) -> None:
+        slot, content = k
+        shard = self._shard(slot)
+        found = shard.get(slot)
+        versions: list[Any] = found if isinstance(found, list) else []
+        others = [v for v in versions if isinstance(v, list) and v[:1] != [content]]
+        shard[slot] = [[content, entry], *others][:KEEP]
+        self._dirty.add(int(slot[:2], 16) % SHARDS)
 
-    def get_file(self, k: str) -> Any:
+    def _prune(self) -> None:
+        """Remove the caches of other tool versions: they are never read again."""
+        import shutil
+
+        parent = self.dir.parent
+        if parent.is_dir():
+            for other in parent.iterdir():
+                if other.is_dir() and not other.is_symlink() and other.name != self.dir.name:
+                    shutil.rmtree(other, ignore_errors=True)
+
+    def get_bytes(self, name: str) -> bytes | None:
         """A large entry kept in a file of its own (not loaded with a shard)."""
         try:
-            return json.loads((self.dir / "files" / f"{k}.json").read_text("utf-8"))
-        except (OSError, ValueError):
+            return (self.dir / "files" / name).read_bytes()
+        except OSError:
             return None
 
-    def put_file(self, k: str, entry: Any) -> None:
-        from registry.atomic import write_text
+    def put_bytes(self, name: str, data: bytes) -> None:
+        from registry.atomic import write_bytes
         from registry.errors import RegistryError
 
         try:
             (self.dir / "files").mkdir(parents=True, exist_ok=True)
-            write_text(
-                self.dir / "files" / f"{k}.json",
-                json.dumps(entry, separators=(",", ":")),
-                durable=False,
-            )
+            write_bytes(self.dir / "files" / name, data, durable=False)
         except (OSError, RegistryError):
             return
 
@@ -99,6 +121,8 @@ class FileCache:
         from registry.errors import RegistryError
 
         try:
+            if not self.dir.is_dir():
+                self._prune()
             self.dir.mkdir(parents=True, exist_ok=True)
             gitignore = self.dir.parent / ".gitignore"
             if not gitignore.exists():

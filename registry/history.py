@@ -126,15 +126,17 @@ class _Walker:
 def log(root: Path, pid: str, env: str, limit: int | None = None) -> list[Change]:
     """Commits where the unit's fingerprint changed in `env`, oldest first."""
     walker = _Walker(root, pid)
-    commits = list(_commits(root, walker.repo, pid, limit))
-    changes: list[Change] = []
-    previous: str | None = None
-    for sha, date, author, subject, *files in reversed(commits):
-        fp = walker.fingerprints(sha, [env])[env]
-        if fp != previous:
-            moved = [f for f in files if f in walker.deps] or files
-            changes.append(Change(sha, dt.datetime.fromisoformat(date), author, subject, fp, moved))
-            previous = fp
+    with contextlib.closing(walker.repo):  # its git processes end with the walk
+        commits = list(_commits(root, walker.repo, pid, limit))
+        changes: list[Change] = []
+        previous: str | None = None
+        for sha, date, author, subject, *files in reversed(commits):
+            fp = walker.fingerprints(sha, [env])[env]
+            if fp != previous:
+                moved = [f for f in files if f in walker.deps] or files
+                when = dt.datetime.fromisoformat(date)
+                changes.append(Change(sha, when, author, subject, fp, moved))
+                previous = fp
     return changes
 
 
@@ -155,7 +157,7 @@ def drift_since(
     since: dict[str, Change | None] = {pid: None for pid in pids}
     pending = list(pids)
     commits = contextlib.closing(_commits(root, walker.repo, pids, None))
-    with commits as walk:
+    with contextlib.closing(walker.repo), commits as walk:
         _walk_since(walker, walk, a, b, limit, since, pending)
     return since
 

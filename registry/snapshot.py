@@ -22,6 +22,7 @@ depend on HEAD alone; they are kept with the HEAD they were made at.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
     from registry.diff import UnitDiff
     from registry.gate import CheckResult, Material
 
-FORMAT = 3
+FORMAT = 4
+DELTA_MAX = 500  # prompts re-checked since the base before the base is written again
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is re-hashed next time
 Stat = tuple[int, int, int]
 Files = dict[str, list[Any]]  # rel -> [size, mtime_ns, inode, sha256]
@@ -61,9 +63,9 @@ def check(
     from registry.source import WorkTree
 
     mode = "check" if drift else "validate"
-    path = root / ".registry-cache" / code_tag() / f"snapshot-{mode}.json"
+    folder = root / ".registry-cache" / code_tag()
     started = time.time_ns()
-    old = _load(path, root)
+    old = _load(folder, mode, root)
     racy_from = old["scanned_at"] - RACY_NS if old is not None else 0
     scanned = scan(root, old["folders"] if old is not None else None, racy_from)
     stats = scanned[0] if scanned is not None else None
@@ -75,7 +77,9 @@ def check(
         since = _since_in(old.get("since"))
     source = WorkTree(root)
     source.digests = {}
-    if old is not None and prompts is not None and None not in prompts:
+    incremental = old is not None and prompts is not None and None not in prompts
+    if incremental:
+        assert old is not None and prompts is not None
         only = {p for p in prompts if p is not None}
         reg = Registry(root, source, only_prompts=only, disk_cache=True)
         before = old["material"]
@@ -94,8 +98,20 @@ def check(
         since_memo=since,
     )
     if scanned is not None and (changed or old is None or len(since) != known):
-        files = _signatures(scanned[0], old, changed or set(), source.digests)
-        _save(path, root, started, files, scanned[1], material, head, since)
+        state = {
+            "scanned_at": started,
+            "files": _signatures(scanned[0], old, changed or set(), source.digests),
+            "folders": scanned[1],
+            "head": head,
+            "since": _since_out(since),
+        }
+        if incremental:
+            assert old is not None and prompts is not None
+            touched = set(old["prompts"]) | {p for p in prompts if p is not None}
+            if len(touched) <= DELTA_MAX:
+                _save_delta(folder, mode, old, state, material, touched)
+                return result
+        _save_base(folder, mode, root, state, material)
     return result
 
 
@@ -109,52 +125,67 @@ def scan(
     symlink is involved: those always run in full."""
     files: dict[str, Stat] = {}
     folders: dict[str, list[Any]] = {}
-    for rel in ("registry.yaml", "waivers.yaml"):
-        try:
-            st = os.lstat(root / rel)
-        except OSError:
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
-    for top in ("environments", "prompts"):
-        if not _walk(str(root), top, files, folders, known or {}, racy_from):
-            return None
+    try:
+        fd = os.open(root, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        for rel in ("registry.yaml", "waivers.yaml"):
+            try:
+                st = os.lstat(rel, dir_fd=fd)
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            files[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        pending = ["environments", "prompts"]
+        while pending:
+            rel = pending.pop()
+            if not _folder(fd, rel, files, folders, known or {}, racy_from, pending):
+                return None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     return files, folders
 
 
-def _walk(
-    base: str,
+def _folder(
+    fd: int,
     rel: str,
     files: dict[str, Stat],
     folders: dict[str, list[Any]],
     known: dict[str, list[Any]],
     racy_from: int,
+    pending: list[str],
 ) -> bool:
-    path = f"{base}/{rel}"
+    """One folder: its files' signatures, its listing; subfolders go to `pending`."""
+    lstat = os.lstat
     try:
-        st = os.lstat(path)
+        st = lstat(rel, dir_fd=fd)
     except FileNotFoundError:
         return True
-    except OSError:
-        return False
     if not stat.S_ISDIR(st.st_mode):
         return False
     prev = known.get(rel)
-    if prev is not None and prev[:2] == [st.st_mtime_ns, st.st_ino] and prev[0] < racy_from:
+    if (
+        prev is not None
+        and prev[0] == st.st_mtime_ns
+        and prev[1] == st.st_ino
+        and prev[0] < racy_from
+    ):
         names, subdirs = prev[2], prev[3]
-        for name in names:
-            try:
-                fst = os.lstat(f"{path}/{name}")
-            except OSError:
-                return False
+        for name in names:  # the listing has not changed: stat the files only
+            path = f"{rel}/{name}"
+            fst = lstat(path, dir_fd=fd)
             if stat.S_ISLNK(fst.st_mode) or stat.S_ISDIR(fst.st_mode):
                 return False
-            files[f"{rel}/{name}"] = (fst.st_size, fst.st_mtime_ns, fst.st_ino)
+            files[path] = (fst.st_size, fst.st_mtime_ns, fst.st_ino)
     else:
         names, subdirs = [], []
+        dfd = os.open(rel, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
         try:
-            with os.scandir(path) as entries:
+            with os.scandir(dfd) as entries:  # entries stat relative to dfd
                 for entry in entries:
                     name = entry.name
                     if name.startswith("."):
@@ -167,10 +198,11 @@ def _walk(
                         fst = entry.stat(follow_symlinks=False)
                         names.append(name)
                         files[f"{rel}/{name}"] = (fst.st_size, fst.st_mtime_ns, fst.st_ino)
-        except OSError:
-            return False
+        finally:
+            os.close(dfd)
     folders[rel] = [st.st_mtime_ns, st.st_ino, names, subdirs]
-    return all(_walk(base, f"{rel}/{d}", files, folders, known, racy_from) for d in subdirs)
+    pending.extend(f"{rel}/{d}" for d in subdirs)
+    return True
 
 
 def _digest(root: Path, rel: str) -> str | None:
@@ -274,11 +306,26 @@ def _merge(old: Material, new: Material, prompts: set[str]) -> Material:
 
 
 # -- the file ----------------------------------------------------------------------------------
-def _load(path: Path, root: Path) -> dict[str, Any] | None:
+def _paths(folder: Path, mode: str) -> tuple[Path, Path]:
+    return folder / f"snapshot-{mode}.json", folder / f"snapshot-{mode}.delta.json"
+
+
+def _read(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _load(folder: Path, mode: str, root: Path) -> dict[str, Any] | None:
+    """The last run's state: the base snapshot, with the delta of later incremental runs
+    applied (the prompts they re-checked, and the signatures that moved)."""
+    base_path, delta_path = _paths(folder, mode)
+    try:
+        data = _read(base_path)
         if (
-            data.get("format") != FORMAT
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
             or data.get("root") != str(root)
             or not isinstance(data.get("files"), dict)
             or not isinstance(data.get("folders"), dict)
@@ -287,36 +334,50 @@ def _load(path: Path, root: Path) -> dict[str, Any] | None:
         ):
             return None
         data["material"] = _material_in(data)  # all of it must read back, or none is used
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        data["base"] = dict(data)  # what a delta is taken against
+        data["prompts"] = []
+        delta = _read(delta_path) if delta_path.exists() else None
+        if isinstance(delta, dict) and delta.get("base") == data.get("id"):
+            data = _apply(data, delta)
+    except (TypeError, KeyError, IndexError, AttributeError, ValueError):
         return None
     result: dict[str, Any] = data
     return result
 
 
-def _save(
-    path: Path,
-    root: Path,
-    started: int,
-    files: Files,
-    folders: dict[str, list[Any]],
-    material: Material,
-    head: str | None,
-    since: dict[Any, Any],
-) -> None:
+def _apply(data: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    files = dict(data["files"])
+    for rel, sig in delta["files"].items():
+        if sig is None:
+            files.pop(rel, None)
+        else:
+            files[rel] = sig
+    folders = dict(data["folders"])
+    for rel, listing in delta["folders"].items():
+        if listing is None:
+            folders.pop(rel, None)
+        else:
+            folders[rel] = listing
+    prompts = [str(p) for p in delta["prompts"]]
+    material = _merge(data["material"], _material_in(delta), set(prompts))
+    if not isinstance(delta["scanned_at"], int):
+        raise TypeError("scanned_at")
+    return {
+        **data,
+        "files": files,
+        "folders": folders,
+        "prompts": prompts,
+        "material": material,
+        "scanned_at": delta["scanned_at"],
+        "head": delta.get("head"),
+        "since": delta.get("since"),
+    }
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
     from registry.atomic import write_text
     from registry.errors import RegistryError
 
-    data = {
-        "format": FORMAT,
-        "root": str(root),
-        "scanned_at": started,
-        "tokenizer": _tokenizer(),
-        "files": files,
-        "folders": folders,
-        "head": head,
-        "since": _since_out(since),
-        **_material_out(material),
-    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         gitignore = path.parent.parent / ".gitignore"
@@ -325,6 +386,72 @@ def _save(
         write_text(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False), durable=False)
     except (OSError, RegistryError):
         return  # a read-only checkout: run without a snapshot
+
+
+def _save_base(
+    folder: Path, mode: str, root: Path, state: dict[str, Any], material: Material
+) -> None:
+    import secrets
+
+    base_path, delta_path = _paths(folder, mode)
+    data = {
+        "format": FORMAT,
+        "id": secrets.token_hex(8),
+        "root": str(root),
+        "tokenizer": _tokenizer(),
+        **state,
+        **_material_out(material),
+    }
+    with contextlib.suppress(OSError):
+        delta_path.unlink()
+    _write(base_path, data)
+
+
+def _save_delta(
+    folder: Path,
+    mode: str,
+    old: dict[str, Any],
+    state: dict[str, Any],
+    material: Material,
+    prompts: set[str],
+) -> None:
+    """Only what moved since the base: signatures, folder listings, and the material of the
+    prompts re-checked since (a few kilobytes instead of the whole snapshot)."""
+    base = old["base"]
+    files = {k: v for k, v in state["files"].items() if base["files"].get(k) != v}
+    files.update({k: None for k in base["files"] if k not in state["files"]})
+    folders = {k: v for k, v in state["folders"].items() if base["folders"].get(k) != v}
+    folders.update({k: None for k in base["folders"] if k not in state["folders"]})
+    data = {
+        **state,
+        "base": base["id"],
+        "files": files,
+        "folders": folders,
+        "prompts": sorted(prompts),
+        **_material_out(_only(material, prompts)),
+    }
+    _write(_paths(folder, mode)[1], data)
+
+
+def _only(m: Material, prompts: set[str]) -> Material:
+    """The pieces of `m` that belong to `prompts`."""
+    from registry.gate import EnvFacts, Material
+
+    return Material(
+        [(s, f) for s, f in m.findings if s in prompts],
+        {
+            name: EnvFacts(
+                name,
+                {p: fp for p, fp in e.units.items() if p in prompts},
+                e.own_file,
+                e.chain_ok,
+                [p for p in e.broken if p in prompts],
+            )
+            for name, e in m.envs.items()
+        },
+        {pair: {p: d for p, d in ds.items() if p in prompts} for pair, ds in m.diffs.items()},
+        [(s, v) for s, v in m.secrets if s in prompts],
+    )
 
 
 def _tokenizer() -> str:

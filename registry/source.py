@@ -7,6 +7,7 @@ when a ref is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -80,12 +81,13 @@ class WorkTree:
             repo = open_repo(self.root)
         except RegistryError:
             return {"commit": None, "dirty": False}
-        try:
-            commit = repo.head.commit.hexsha
-        except ValueError:  # no commits yet
-            return {"commit": None, "dirty": True}
-        rel = _relative_in_repo(repo, self.root)
-        dirty = repo.is_dirty(untracked_files=True, path=rel or None)
+        with contextlib.closing(repo):
+            try:
+                commit = repo.head.commit.hexsha
+            except ValueError:  # no commits yet
+                return {"commit": None, "dirty": True}
+            rel = _relative_in_repo(repo, self.root)
+            dirty = repo.is_dirty(untracked_files=True, path=rel or None)
         return {"commit": commit, "dirty": bool(dirty)}
 
 

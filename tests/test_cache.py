@@ -124,3 +124,45 @@ def test_warm_validate_skips_template_and_schema_libraries(reg_root: Path) -> No
     # cold: templates are parsed, and TOOL001 checks the layers' tool schemas with jsonschema
     assert imported_by_validate(reg_root, libs) == ["jinja2", "jsonschema"]
     assert imported_by_validate(reg_root, libs) == []  # warm
+
+
+def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
+    """A large layer's positions are stored as a sorted table and found by binary search:
+    every position reads back, absent paths are absent, a damaged table is not used."""
+    from registry.analyze import PositionStore
+    from registry.filecache import FileCache
+    from registry.load import load_text
+
+    lines = ["prompts:"] + [
+        f"  p{i:05d}: {{version: {i % 3 + 1}, tools: [a, b]}}" for i in range(500)
+    ]
+    lines += ["models: {chat: openai/gpt-4o-2024-08-06}", 'weird "key\\t": {x: 1}']
+    doc, _ = load_text("\n".join(lines) + "\n", "environments/base.yaml")
+    store = PositionStore(FileCache(tmp_path), ("k", "v1"))
+    store.save(doc.positions, doc.key_positions)
+    values, keys = store.load("values"), store.load("keys")
+    assert values is not None and keys is not None
+    assert dict(values.items()) == dict(doc.positions) and len(values) == len(doc.positions)
+    assert dict(keys.items()) == dict(doc.key_positions)
+    assert ("prompts", "p99999") not in values and ("nope",) not in values
+    assert PositionStore(FileCache(tmp_path), ("k", "v2")).load("values") is None  # other bytes
+    table = next((tmp_path / ".registry-cache").rglob("k-positions-values.tsv"))
+    table.write_bytes(table.read_bytes().replace(b"\t2\t", b"\t3\t", 1))
+    assert store.load("values") is None
+
+
+def test_edits_replace_cache_entries_instead_of_piling_up(drifting: Path) -> None:
+    """Editing a file over and over keeps at most two entries for it (working tree + a base
+    ref); another tool version's cache folder is removed when this one is made."""
+    stale = drifting / ".registry-cache" / "0.0.0-stale"
+    stale.mkdir(parents=True)
+    check(drifting)
+    assert not stale.exists()
+    shards = [p for p in (drifting / ".registry-cache").rglob("*.json") if p.stem.isdigit()]
+    size = sum(p.stat().st_size for p in shards)
+    for i in range(6):
+        text = f"messages:\n  - {{role: user, content: 'v{i} {{{{ q }}}}'}}\n"
+        write_registry(drifting, {"prompts/answer/v2.yaml": text})
+        check(drifting)
+    grown = sum(p.stat().st_size for p in shards) - size
+    assert grown < 1500, grown  # one more version of one small file, not six
