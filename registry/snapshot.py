@@ -274,24 +274,20 @@ def _merge(old: Material, new: Material, prompts: set[str]) -> Material:
     from registry.gate import EnvFacts, Material
 
     def keep(items: list[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:
-        return [(s, x) for s, x in items if s not in prompts]
+        return [item for item in items if item[0] not in prompts]
 
     def fresh(items: list[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:
-        return [(s, x) for s, x in items if s in prompts]
+        return [item for item in items if item[0] in prompts]
 
     envs = {}
     for name, env in new.envs.items():
         before = old.envs.get(name)
-        units = {p: fp for p, fp in (before.units if before else {}).items() if p not in prompts}
+        units = dict(before.units) if before else {}  # order does not matter: consumers sort
+        for pid in prompts:
+            units.pop(pid, None)
         units.update(env.units)
         broken = [p for p in (before.broken if before else []) if p not in prompts]
-        envs[name] = EnvFacts(
-            name,
-            dict(sorted(units.items())),
-            env.own_file,
-            env.chain_ok,
-            sorted(broken + env.broken),
-        )
+        envs[name] = EnvFacts(name, units, env.own_file, env.chain_ok, sorted(broken + env.broken))
     diffs = {}
     for pair, unit_diffs in new.diffs.items():
         merged = {p: d for p, d in old.diffs.get(pair, {}).items() if p not in prompts}

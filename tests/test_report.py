@@ -118,3 +118,27 @@ def test_secrets_never_printed(reg_root: Path, fmt: str) -> None:
     out = report.render(drifting(reg_root), fmt)
     assert SECRET not in out
     assert "sk-proj-Abc" not in out
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk-proj-" + "a1B2" * 6,
+        "sk-ant-api03-" + "Zy9x" * 6,
+        "AKIA" + "ABCDEFGHIJKLMNOP",
+        "ASIA" + "ABCDEFGHIJKLMNOP",
+        "AIza" + "b" * 35,
+        "ghp_" + "c" * 36,
+        "github_pat_" + "d" * 40,
+        "xoxb-" + "1234567890ab",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2Q",
+    ],
+)
+def test_every_secret_shape_is_masked(secret: str) -> None:
+    """The one-scan prefilter lets every pattern's matches through to the masking."""
+    from registry.redact import MASK, SECRET_PATTERNS, Redactor
+
+    assert any(p.search(secret) for _label, p in SECRET_PATTERNS), secret
+    out = Redactor()(f"before {secret} after")
+    assert secret not in out and MASK in out
