@@ -48,7 +48,14 @@ class TemplateFacts:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """JSON-ready (shares the lists: it is serialized at once, never mutated)."""
+        return {
+            "error": list(self.error) if self.error else None,
+            "reads": self.reads,
+            "includes": [list(x) for x in self.includes],
+            "unsafe": [list(x) for x in self.unsafe],
+            "pieces": self.pieces,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TemplateFacts:
@@ -71,15 +78,20 @@ class FileResult:
     findings: list[Finding]
     templates: list[TemplateFacts | None]
     anchors: dict[tuple[Any, ...], tuple[int, int]]
+    literals: list[str] = dataclasses.field(default_factory=list)  # values every output masks
 
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "rel": self.rel,
             "data": self.data,
-            "findings": [dataclasses.astuple(f) for f in self.findings],
+            "findings": [
+                [f.code, f.severity, f.message, f.file, f.line, f.col, f.path, f.hint]
+                for f in self.findings
+            ],
             "templates": [t.as_json() if t else None for t in self.templates],
             "anchors": [[list(k), v[0], v[1]] for k, v in self.anchors.items()],
+            "literals": self.literals,
         }
 
     @classmethod
@@ -91,6 +103,7 @@ class FileResult:
             [Finding(*f) for f in d["findings"]],
             [TemplateFacts.from_json(t) if t else None for t in d["templates"]],
             {tuple(k): (line, col) for k, line, col in d["anchors"]},
+            [str(v) for v in d["literals"]],
         )
 
     def document(self, raw: bytes, full: Document | None = None, store: Any = None) -> Document:
@@ -210,6 +223,9 @@ def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | Non
         anchors[("extends",)] = doc.pos(("extends",))
     result = FileResult(kind, rel, doc.data, findings, facts, anchors)
     if doc.data is not None:
+        from registry.rules.secrets import file_literals
+
+        result.literals = file_literals(doc.data)
         from registry.rules import FileView, all_rules
 
         view = FileView(result, doc)
@@ -311,12 +327,16 @@ def analyze_many(
 
 def _run(
     items: list[tuple[str, str, bytes]], jobs: int | None
-) -> list[tuple[FileResult, Document | None]]:
+) -> Iterator[tuple[FileResult, Document | None]]:
+    """Results in the order of `items`, yielded as they come: the caller stores each chunk
+    while the workers analyze the next ones."""
     import os
 
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers < 2 or len(items) < PARALLEL_MIN:
-        return [analyze(kind, rel, raw) for kind, rel, raw in items]
+        for kind, rel, raw in items:
+            yield analyze(kind, rel, raw)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -325,4 +345,5 @@ def _run(
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         results = [r for chunk in pool.map(_work, chunks) for r in chunk]
-    return [(r, None) for r in results]
+    for result in results:
+        yield result, None

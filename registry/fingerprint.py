@@ -18,6 +18,8 @@ from typing import Any
 
 import rfc8785
 
+_FLOATS: dict[float, str] = {}  # ECMAScript text of the floats seen (a few distinct values)
+
 
 def _utf16(key: str) -> bytes:
     return key.encode("utf-16-be")
@@ -35,7 +37,12 @@ def _write(value: Any, out: list[str], fragments: Mapping[int, tuple[str, Any]])
     elif isinstance(value, int):
         out.append(str(value))
     elif isinstance(value, float):
-        out.append(rfc8785.dumps(value).decode("ascii"))
+        text = _FLOATS.get(value)
+        if text is None:  # (-0.0 shares 0.0's entry: both are "0" in JCS)
+            text = rfc8785.dumps(value).decode("ascii")
+            if len(_FLOATS) < 10_000:
+                _FLOATS[value] = text
+        out.append(text)
     elif id(value) in fragments:
         out.append(fragments[id(value)][0])
     elif isinstance(value, Mapping):

@@ -49,6 +49,8 @@ def looks_random(value: str) -> bool:
 
 
 def find_secrets(text: str) -> Iterable[tuple[str, re.Match[str]]]:
+    if not _ANY_PREFIX.search(text):
+        return
     for label, pattern in SECRET_PATTERNS:
         for match in pattern.finditer(text):
             yield label, match

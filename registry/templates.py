@@ -123,37 +123,43 @@ class Analysis:
 
 def analyze(tree: nodes.Template) -> Analysis:
     """Variables read, literal includes and unsafe constructs of a parsed template."""
-    stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    macros = {m.name for m in tree.find_all(nodes.Macro)}
-    for m in tree.find_all(nodes.Macro):
+    every = list(tree.find_all(nodes.Node))  # one walk; each question below filters it
+
+    def of(kind: type[nodes.Node] | tuple[type[nodes.Node], ...]) -> list[Any]:
+        return [n for n in every if isinstance(n, kind)]
+
+    names = of(nodes.Name)
+    stored = {n.name for n in names if n.ctx in ("store", "param")}
+    macros = {m.name for m in of(nodes.Macro)}
+    for m in of(nodes.Macro):
         stored.update(a.name for a in m.args)
     reads: dict[str, int] = {}
-    for n in tree.find_all(nodes.Name):
+    for n in names:
         if n.ctx == "load" and n.name not in stored | macros and n.name not in BUILTIN_NAMES:
             reads.setdefault(n.name, n.lineno)
     includes = []
     unsafe = []
-    for inc in tree.find_all(nodes.Include):
+    for inc in of(nodes.Include):
         if isinstance(inc.template, nodes.Const) and isinstance(inc.template.value, str):
             includes.append((inc.template.value, inc.lineno))
         else:
             unsafe.append(
                 Issue("include with a computed name; name the partial literally", inc.lineno)
             )
-    unsafe.extend(_unsafe(tree, macros))
+    unsafe.extend(_unsafe(of, macros))
     return Analysis(reads, includes, unsafe)
 
 
-def _unsafe(tree: nodes.Template, macros: set[str]) -> Iterator[Issue]:
-    for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Extends)):
+def _unsafe(of: Callable[[Any], list[Any]], macros: set[str]) -> Iterator[Issue]:
+    for node in of((nodes.Import, nodes.FromImport, nodes.Extends)):
         yield Issue(
             f"'{type(node).__name__.lower()}' is not supported: use a partial with {{% include %}}",
             node.lineno,
         )
-    for ga in tree.find_all(nodes.Getattr):
+    for ga in of(nodes.Getattr):
         if ga.attr.startswith("_"):
             yield Issue(f"access to attribute '{ga.attr}'", ga.lineno)
-    for gi in tree.find_all(nodes.Getitem):
+    for gi in of(nodes.Getitem):
         arg = gi.arg
         if (
             isinstance(arg, nodes.Const)
@@ -161,12 +167,12 @@ def _unsafe(tree: nodes.Template, macros: set[str]) -> Iterator[Issue]:
             and arg.value.startswith("_")
         ):
             yield Issue(f"access to item '{arg.value}'", gi.lineno)
-    for flt in tree.find_all(nodes.Filter):
+    for flt in of(nodes.Filter):
         if flt.name == "attr":
             yield Issue("filter 'attr' reaches object attributes", flt.lineno)
         elif flt.name == "format" and not isinstance(flt.node, nodes.Const):
             yield Issue("filter 'format' on a non-literal format string", flt.lineno)
-    for call in tree.find_all(nodes.Call):
+    for call in of(nodes.Call):
         problem = _call_problem(call.node, macros)
         if problem:
             yield Issue(problem, call.lineno)

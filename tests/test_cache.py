@@ -166,3 +166,20 @@ def test_edits_replace_cache_entries_instead_of_piling_up(drifting: Path) -> Non
         check(drifting)
     grown = sum(p.stat().st_size for p in shards) - size
     assert grown < 1500, grown  # one more version of one small file, not six
+
+
+def test_cached_analysis_reads_back_equal(reg_root: Path) -> None:
+    """What the cache stores is what was analyzed: every file's result survives JSON."""
+    from registry.analyze import FileResult, analyze
+
+    files = [p for p in reg_root.rglob("*") if p.is_file() and ".registry-cache" not in p.parts]
+    assert len(files) >= 6
+    for path in files:
+        rel = path.relative_to(reg_root).as_posix()
+        kind = (
+            "partial" if rel.endswith(".j2") else "prompt" if rel.startswith("prompts/") else None
+        )
+        kind = kind or ("environment" if rel.startswith("environments/") else rel.split(".")[0])
+        result, _ = analyze(kind, rel, path.read_bytes())
+        again = FileResult.from_json(json.loads(json.dumps(result.as_json())))
+        assert again == result, rel

@@ -111,21 +111,26 @@ def literal_secrets(reg: Any) -> set[str]:
 
 def scoped_secrets(reg: Any, shared: bool = True) -> list[tuple[str | None, str]]:
     """The literal values of `literal_secrets`, each with the prompt whose file holds it
-    (`shared=False`: only those in prompt files)."""
+    (`shared=False`: only those in prompt files). Found once per file content, in the
+    per-file analysis (cached)."""
     from registry.rules import scope_of
 
     out: list[tuple[str | None, str]] = []
-    docs = [reg.settings_doc, reg.waivers_doc, *reg.layers.values()]
-    docs += [d for versions in reg.prompts.values() for d in versions.values()]
-    for doc in docs:
-        if doc is not None and doc.data is not None:
-            scope = scope_of(doc.file)
-            if scope is None and not shared:
-                continue
-            found: set[str] = set()
-            _collect(doc.data, (), found)
-            out.extend((scope, value) for value in sorted(found))
+    for rel, result in sorted(reg.results.items()):
+        if result.kind == "partial" or result.data is None:
+            continue
+        scope = scope_of(rel)
+        if scope is None and not shared:
+            continue
+        out.extend((scope, value) for value in result.literals)
     return out
+
+
+def file_literals(data: Any) -> list[str]:
+    """The literal values of one loaded YAML document (see `literal_secrets`)."""
+    found: set[str] = set()
+    _collect(data, (), found)
+    return sorted(found)
 
 
 def _collect(value: Any, path: tuple[Any, ...], found: set[str]) -> None:
