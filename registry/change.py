@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from registry import tokens
@@ -152,9 +153,12 @@ def review_findings(head: Registry, base: Registry, report: ChangeReport) -> lis
 
 def _immutability(head: Registry, base: Registry) -> list[Finding]:
     bound: set[tuple[str, int]] = set()
+    only = base.only_prompts
     for name in base.environments:
         env = base.resolve(name)
         for pid, binding in (env.merged.get("prompts") or {}).items():
+            if only is not None and pid not in only:
+                continue
             if isinstance(binding, dict) and isinstance(binding.get("version"), int):
                 bound.add((pid, binding["version"]))
     out = []
@@ -224,6 +228,86 @@ def check_change(
     result.findings = finish(head, [*result.findings, *extra], select_codes, ignore_codes)
     result.change = report
     return result
+
+
+BATCH = 2000  # prompts compared at a time: memory stays flat however large the registry
+
+
+def check_against(
+    root: Path,
+    base_ref: str,
+    head_result: CheckResult,
+    *,
+    select_codes: Iterable[str] = (),
+    ignore_codes: Iterable[str] = (),
+) -> CheckResult:
+    """`check --base` without holding two whole registries: the gate's result on the head is
+    given (from the incremental run), and head and base are compared a batch of prompts at a
+    time. Units of different prompts depend only on their own files and the shared ones, so
+    the batches add up to the whole comparison."""
+    from registry.repo import open_registry
+    from registry.source import GitRef, WorkTree
+
+    first = open_registry(root, base_ref, only_prompts=set())
+    assert isinstance(first.source, GitRef)
+    repo, commit = first.source.repo, first.source.commit
+    shared = Registry(root, WorkTree(root), only_prompts=set(), disk_cache=_cache())
+    pids = _prompt_ids(WorkTree(root)) | _prompt_ids(first.source)
+    total: ChangeReport | None = None
+    extra: list[Finding] = []
+    for batch in _batches(pids):
+        head = Registry(root, WorkTree(root), only_prompts=batch, disk_cache=_cache())
+        base_source = GitRef(root, base_ref, repo=repo, commit=commit)
+        base = Registry(root, base_source, only_prompts=batch, disk_cache=_cache())
+        part = compare(head, base)
+        extra += review_findings(head, base, part)
+        total = part if total is None else _add(total, part)
+        head.release()  # a batch's memory goes before the next batch's comes
+        base.release()
+    assert total is not None
+    envs = set(shared.environments)
+    total.changes.sort(  # the order one comparison of the whole would give
+        key=lambda c: (c.env not in envs, c.env, c.diff.status == "tool_order", c.diff.prompt)
+    )
+    result = head_result
+    result.findings = finish(shared, [*result.findings, *extra], select_codes, ignore_codes)
+    result.change = total
+    return result
+
+
+def _batches(pids: set[str]) -> list[set[str]]:
+    """About BATCH prompts each, grouped by cache shard: a batch reads only its shards."""
+    from registry.filecache import SHARDS, shard_of
+
+    groups = min(SHARDS, max(1, -(-len(pids) // BATCH)))
+    batches: list[set[str]] = [set() for _ in range(groups)]
+    for pid in pids:
+        batches[shard_of(pid) * groups // SHARDS].add(pid)
+    return [b for b in batches if b] or [set()]
+
+
+def _cache() -> bool:
+    import os
+
+    return os.environ.get("REGISTRY_CACHE", "1") != "0"
+
+
+def _prompt_ids(source: Any) -> set[str]:
+    return {rel.split("/")[1] for rel in source.list("prompts") if rel.count("/") >= 2}
+
+
+def _add(a: ChangeReport, b: ChangeReport) -> ChangeReport:
+    unchanged = {
+        k: a.unchanged.get(k, 0) + b.unchanged.get(k, 0) for k in a.unchanged | b.unchanged
+    }
+    return ChangeReport(
+        a.base,
+        a.head,
+        a.tokenizer,
+        a.changes + b.changes,
+        unchanged,
+        {**a.envs_only, **b.envs_only},
+    )
 
 
 def change_diff(head: Registry, base: Registry, envs: list[str], fmt: str) -> tuple[str, bool]:

@@ -141,9 +141,11 @@ def check(
 def _check(root: Path | None, base: str | None, select: list[str], ignore: list[str]) -> Any:
     if base is None:
         return _run(root, None, select, ignore, drift=True)
-    from registry.change import check_change
+    from registry.change import check_against
+    from registry.source import find_root
 
-    return check_change(_open(root), _open(root, base), select_codes=select, ignore_codes=ignore)
+    head = _run(root, None, [], [], drift=True)  # the gate on the working tree, incremental
+    return check_against(find_root(root), base, head, select_codes=select, ignore_codes=ignore)
 
 
 def _run(

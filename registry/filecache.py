@@ -41,9 +41,18 @@ KEEP = 2  # versions kept per file: the working tree's and, say, the --base ref'
 
 def key(kind: str, rel: str, raw: bytes) -> tuple[str, str]:
     """(slot, content): where a file's entries live (its kind and path), and which version
-    of its bytes an entry is for."""
+    of its bytes an entry is for. A prompt's files share a shard (`shard_of`), so a run over
+    some prompts reads only their shards."""
     slot = hashlib.sha256(f"{kind}\0{rel}".encode()).hexdigest()[:32]
+    parts = rel.split("/")
+    if kind == "prompt" and len(parts) >= 3:
+        slot = f"{shard_of(parts[1]):02x}{slot[2:]}"
     return slot, hashlib.sha256(raw).hexdigest()
+
+
+def shard_of(prompt: str) -> int:
+    """The shard holding a prompt's files."""
+    return hashlib.sha256(prompt.encode()).digest()[0] % SHARDS
 
 
 class FileCache:

@@ -236,6 +236,16 @@ class Registry:
     def resolve_all(self) -> dict[str, Environment]:
         return {name: self.resolve(name) for name in self.environments}
 
+    def release(self) -> None:
+        """Drop what was loaded and resolved. Resolved units point back at the registry (their
+        origins), so without this a registry lives until the cycle collector runs."""
+        self._resolved.clear()
+        self.memo.clear()
+        self.results.clear()
+        self.prompts.clear()
+        self.layers.clear()
+        self.partials.clear()
+
     def prompt_doc(self, prompt: str, version: int) -> Document | None:
         return self.prompts.get(prompt, {}).get(version)
 

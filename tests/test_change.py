@@ -148,3 +148,59 @@ def test_shallow_clone(repo_root: Path, tmp_path: Path) -> None:
     assert code == 2 and "shallow clone" in out and "fetch-depth: 0" in out
     code, out = run("check", "--root", str(clone))
     assert code == 1 and "DRIFT001" in out
+
+
+def test_check_base_in_batches_equals_one_comparison(
+    repo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check --base` compares a batch of prompts at a time (flat memory); the result is
+    the one a comparison of both whole registries gives, whatever the batch size."""
+    import datetime as dt
+
+    from registry import change
+    from registry.repo import open_registry
+    from registry.report import render
+
+    bindings = ""
+    for i in range(5):
+        write_registry(
+            repo_root,
+            {f"prompts/extra{i}/v1.yaml": f"messages:\n  - {{role: user, content: 'x{i}'}}\n"},
+        )
+        bindings += f"  extra{i}: {{version: 1}}\n"
+    base_layer = repo_root / "environments/base.yaml"
+    base_layer.write_text(base_layer.read_text() + bindings)
+    commit_all(git_repo(repo_root), "more prompts")
+    write_registry(
+        repo_root,
+        {
+            "prompts/extra1/v1.yaml": "messages:\n  - {role: user, content: 'changed'}\n",
+            "prompts/extra3/v1.yaml": None,  # deleted
+            "prompts/extra9/v1.yaml": "messages:\n  - {role: user, content: 'new'}\n",
+            "environments/prod.yaml": """\
+                extends: base
+                ops: {credentials: {openai: "${OPENAI_KEY_PROD}"}}
+                params: {temperature: 0.5}
+                prompts: {extra9: {version: 1}}
+                """,
+        },
+    )
+    today = dt.date(2026, 1, 1)
+    whole = change.check_change(
+        open_registry(repo_root), open_registry(repo_root, "main"), today=today
+    )
+    expected = render(whole, "json")
+    assert whole.change.changes and any(f.code == "PRM004" for f in whole.findings)
+    for size in (1, 2, 1000):
+        monkeypatch.setattr(change, "BATCH", size)
+        from registry.gate import check
+
+        head = check(open_registry(repo_root), today=today)
+        batched = change.check_against(repo_root, "main", head)
+        assert render(batched, "json") == expected, size
+
+
+def git_repo(root: Path) -> object:
+    import git
+
+    return git.Repo(root)
