@@ -207,8 +207,11 @@ class _Sorted(Mapping[Any, tuple[int, int]]):
         return self.body.count(b"\n")
 
 
-def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | None]:
-    """Analyze one file; also the full Document (with positions) when one was built."""
+def analyze(
+    kind: str, rel: str, raw: bytes, known: dict[str, TemplateFacts] | None = None
+) -> tuple[FileResult, Document | None]:
+    """Analyze one file; also the full Document (with positions) when one was built.
+    `known`: facts of templates seen before, by source text (facts depend on nothing else)."""
     if kind == "partial":
         return _partial(rel, raw), None
     doc, findings = load_bytes(raw, rel)
@@ -218,7 +221,7 @@ def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | Non
     facts: list[TemplateFacts | None] = []
     anchors: dict[tuple[Any, ...], tuple[int, int]] = {}
     if kind == "prompt" and doc.data is not None:
-        facts, anchors = _prompt_facts(doc)
+        facts, anchors = _prompt_facts(doc, known or {})
     elif kind == "environment" and doc.data is not None and "extends" in doc.data:
         anchors[("extends",)] = doc.pos(("extends",))
     result = FileResult(kind, rel, doc.data, findings, facts, anchors)
@@ -236,7 +239,7 @@ def analyze(kind: str, rel: str, raw: bytes) -> tuple[FileResult, Document | Non
 
 
 def _prompt_facts(
-    doc: Document,
+    doc: Document, known: dict[str, TemplateFacts]
 ) -> tuple[list[TemplateFacts | None], dict[tuple[Any, ...], tuple[int, int]]]:
     from registry.rules import content_line
 
@@ -244,7 +247,10 @@ def _prompt_facts(
     anchors: dict[tuple[Any, ...], tuple[int, int]] = {("messages",): doc.pos(("messages",))}
     for i, msg in enumerate(doc.data.get("messages") or []):
         source = msg.get("content") if isinstance(msg, dict) else None
-        facts.append(TemplateFacts.of(source) if isinstance(source, str) else None)
+        if isinstance(source, str):
+            facts.append(known[source] if source in known else TemplateFacts.of(source))
+        else:
+            facts.append(None)
         anchors[("messages", i, "content")] = doc.pos(("messages", i, "content"))
         anchors[("messages", i, "content", "@line1")] = (content_line(doc, i), 1)
     defaults = doc.data.get("defaults") or {}
@@ -299,6 +305,7 @@ def analyze_many(
     out: dict[str, tuple[FileResult, Document | None]] = {}
     misses: list[tuple[str, str, bytes]] = []
     keys: dict[str, tuple[str, str]] = {}
+    hints: dict[str, dict[str, TemplateFacts]] = {}
     for kind, rel, raw in items:
         hit = memory.get((kind, rel, raw)) if memory is not None else None
         if hit is None and disk is not None:
@@ -309,11 +316,13 @@ def analyze_many(
                     hit = FileResult.from_json(entry)
                 except (KeyError, TypeError, ValueError):
                     hit = None  # a corrupt entry: analyze again
+            if hit is None and kind == "prompt":
+                hints[rel] = _known_templates(disk.versions(keys[rel][0]))
         if hit is not None:
             out[rel] = (hit, None)
         else:
             misses.append((kind, rel, raw))
-    for (_kind, rel, _raw), (result, doc) in zip(misses, _run(misses, jobs), strict=True):
+    for (_kind, rel, _raw), (result, doc) in zip(misses, _run(misses, jobs, hints), strict=True):
         out[rel] = (result, doc)
         if disk is not None:
             disk.put(keys[rel], result.as_json())
@@ -325,17 +334,34 @@ def analyze_many(
     return out
 
 
+def _known_templates(versions: list[Any]) -> dict[str, TemplateFacts]:
+    """Template facts of earlier versions of a prompt file (from its cache entries), by
+    source text: editing one message of a file does not parse the others again."""
+    known: dict[str, TemplateFacts] = {}
+    for entry in versions:
+        try:
+            messages = (entry["data"] or {}).get("messages") or []
+            for msg, facts in zip(messages, entry["templates"], strict=False):
+                if isinstance(msg, dict) and isinstance(msg.get("content"), str) and facts:
+                    known[msg["content"]] = TemplateFacts.from_json(facts)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a corrupt entry: no hint from it
+    return known
+
+
 def _run(
-    items: list[tuple[str, str, bytes]], jobs: int | None
+    items: list[tuple[str, str, bytes]],
+    jobs: int | None,
+    hints: dict[str, dict[str, TemplateFacts]] | None = None,
 ) -> Iterator[tuple[FileResult, Document | None]]:
-    """Results in the order of `items`, yielded as they come: the caller stores each chunk
-    while the workers analyze the next ones."""
+    """Results in the order of `items`: in this process for a few files (with `hints`, by
+    path), else spread over the cores."""
     import os
 
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers < 2 or len(items) < PARALLEL_MIN:
         for kind, rel, raw in items:
-            yield analyze(kind, rel, raw)
+            yield analyze(kind, rel, raw, (hints or {}).get(rel))
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

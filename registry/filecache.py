@@ -33,7 +33,26 @@ def code_tag() -> str:
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    digest.update(_libraries().encode())
     return f"{__version__}-{digest.hexdigest()[:16]}"
+
+
+def _libraries() -> str:
+    """Which builds of the libraries that shape an analysis are installed (found without
+    importing them): an upgrade of PyYAML, Jinja2 or jsonschema starts a new cache."""
+    import importlib.util
+    import os
+
+    out = []
+    for name in ("yaml", "jinja2", "jsonschema", "rfc8785"):
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            st = os.stat(origin) if origin else None
+        except OSError:
+            st = None
+        out.append(f"{name}:{origin}:{st.st_size if st else 0}:{st.st_mtime_ns if st else 0}")
+    return ";".join(out)
 
 
 KEEP = 2  # versions kept per file: the working tree's and, say, the --base ref's
@@ -86,6 +105,13 @@ class FileCache:
                 if isinstance(version, list) and len(version) == 2 and version[0] == content:
                     return version[1]
         return None
+
+    def versions(self, slot: str) -> list[Any]:
+        """Every entry kept for a file (other versions of its bytes included)."""
+        found = self._shard(slot).get(slot)
+        if not isinstance(found, list):
+            return []
+        return [v[1] for v in found if isinstance(v, list) and len(v) == 2]
 
     def put(self, k: tuple[str, str], entry: Any) -> None:
         slot, content = k

@@ -4,6 +4,7 @@ after a tool version change, with corrupted cache files."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,17 @@ def test_cached_analysis_reads_back_equal(reg_root: Path) -> None:
         result, _ = analyze(kind, rel, path.read_bytes())
         again = FileResult.from_json(json.loads(json.dumps(result.as_json())))
         assert again == result, rel
+
+
+def test_an_edit_outside_the_templates_parses_no_template(reg_root: Path) -> None:
+    """Template facts depend on the template text alone: an edit elsewhere in a prompt file
+    reuses them from the file's previous cache entry (jinja2 is not even imported), and the
+    findings are those of a cold run."""
+    imported_by_validate(reg_root, {"jinja2"})  # warm the cache
+    path = reg_root / "prompts/answer/v1.yaml"
+    path.write_text(path.read_text().replace("owner: team@example.com", "owner: qa@example.com"))
+    assert imported_by_validate(reg_root, {"jinja2"}) == []
+    warm = runner.invoke(app, ["validate", "--root", str(reg_root), "--format", "json"]).output
+    shutil.rmtree(reg_root / ".registry-cache")
+    cold = runner.invoke(app, ["validate", "--root", str(reg_root), "--format", "json"]).output
+    assert warm == cold
