@@ -20,6 +20,9 @@ class _Absent:
     def __repr__(self) -> str:
         return "(absent)"
 
+    def __reduce__(self) -> str:
+        return "ABSENT"  # unpickles as this module's ABSENT: `is ABSENT` holds across processes
+
 
 ABSENT: Any = _Absent()
 

@@ -79,10 +79,12 @@ class FileCache:
     `KEEP` per file, so editing a file replaces its entry instead of piling up new ones.
     Loaded on demand, written back when they changed."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, part: tuple[int, int] | None = None) -> None:
         self.dir = root / DIRNAME / code_tag()
         self._shards: dict[int, dict[str, Any]] = {}
         self._dirty: set[int] = set()
+        # (i, n): of processes sharing the folder, this one writes shards i, i+n, i+2n...
+        self.part = part
 
     def _shard(self, slot: str) -> dict[str, Any]:
         n = int(slot[:2], 16) % SHARDS
@@ -115,6 +117,9 @@ class FileCache:
 
     def put(self, k: tuple[str, str], entry: Any) -> None:
         slot, content = k
+        n = int(slot[:2], 16) % SHARDS
+        if self.part is not None and n % self.part[1] != self.part[0]:
+            return  # another process owns that shard
         shard = self._shard(slot)
         found = shard.get(slot)
         versions: list[Any] = found if isinstance(found, list) else []
@@ -150,8 +155,7 @@ class FileCache:
             return
 
     def save(self) -> None:
-        """Write changed shards atomically. Old entries stay: delete the folder to reclaim
-        space (it is rebuilt on the next run)."""
+        """Write changed shards atomically (a shard keeps `KEEP` versions per file)."""
         from registry.atomic import write_text
         from registry.errors import RegistryError
 

@@ -115,10 +115,12 @@ def collect(
     *,
     drift: bool = True,
     known: dict[tuple[str, str], dict[str, UnitDiff]] | None = None,
+    shared: bool | None = None,
 ) -> Material:
     """The material of a registry. One loaded with `only_prompts` may leave out registry-wide
-    pieces: the incremental run takes those from its snapshot (with `known`, its unit diffs,
-    which are reused while a unit's fingerprints have not changed)."""
+    pieces (`shared`: whether to check them): the incremental run takes those from its
+    snapshot (with `known`, its unit diffs, which are reused while a unit's fingerprints have
+    not changed)."""
     from registry.rules.secrets import scoped_secrets
     from registry.validate import scoped_findings
 
@@ -130,7 +132,8 @@ def collect(
                 before = (known or {}).get((a, b))
                 _equal, unit_diffs = diff_environments(envs[a], envs[b], known=before)
                 diffs[(a, b)] = {d.prompt: d for d in unit_diffs}
-    shared = reg.only_prompts is None
+    if shared is None:
+        shared = reg.only_prompts is None
     return Material(
         scoped_findings(reg, envs, shared),
         {name: EnvFacts.of(env) for name, env in envs.items()},

@@ -47,6 +47,7 @@ class Registry:
         cache: dict[Any, Any] | None = None,
         disk_cache: bool = False,
         jobs: int | None = None,
+        cache_part: tuple[int, int] | None = None,
     ) -> None:
         self.root = root
         self.source = source
@@ -67,7 +68,7 @@ class Registry:
                 items.append((kind, rel, raw))
         from registry.filecache import FileCache
 
-        disk = FileCache(root) if disk_cache else None
+        disk = FileCache(root, cache_part) if disk_cache else None
         analyzed = analyze_many(items, memory=cache, disk=disk, jobs=jobs)
         for kind, rel, raw in items:
             result, full = analyzed[rel]

@@ -85,8 +85,7 @@ def check(
         before = old["material"]
         material = _merge(before, collect(reg, drift=drift, known=before.diffs), only)
     else:
-        reg = Registry(root, source, disk_cache=True)
-        material = collect(reg, drift=drift)
+        reg, material = _full(root, source, drift, scanned[0] if scanned is not None else None)
     known = len(since)
     result = assemble(
         reg,
@@ -113,6 +112,88 @@ def check(
                 return result
         _save_base(folder, mode, root, state, material)
     return result
+
+
+# -- a full run -----------------------------------------------------------------------------
+PARTITION_MIN = 2000  # prompts: below this a second process costs more than it saves
+
+
+def _full(
+    root: Path, source: Any, drift: bool, stats: dict[str, Stat] | None
+) -> tuple[Any, Material]:
+    """Everything checked. A large registry is split by prompt between two processes, each
+    loading the shared files and its half of the prompts, analyzing and checking them, and
+    writing its own cache shards; the halves' material adds up to the whole (as the
+    incremental run's does). Registry-wide pieces come from the first process."""
+    from registry.gate import collect
+    from registry.repo import Registry
+
+    pids = _partition_prompts(stats)
+    if pids is None or len(pids) < PARTITION_MIN or (os.cpu_count() or 1) < 2:
+        reg = Registry(root, source, disk_cache=True)
+        return reg, collect(reg, drift=drift)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from registry.filecache import shard_of
+
+    parts = [{p for p in pids if shard_of(p) % 2 == i} for i in (0, 1)]
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        futures = [pool.submit(_part, root, parts[i], drift, i) for i in (0, 1)]
+        (first, read_first), (second, read_second) = (f.result() for f in futures)
+    source.digests.update(read_first)
+    source.digests.update(read_second)
+    reg = Registry(root, source, only_prompts=set(), disk_cache=True)  # the shared files
+    return reg, _combine(first, second)
+
+
+def _partition_prompts(stats: dict[str, Stat] | None) -> set[str] | None:
+    """Prompt ids from the scan; None when a file sits directly in prompts/ (only a run over
+    the whole folder reports it)."""
+    if stats is None:
+        return None
+    pids = set()
+    for rel in stats:
+        parts = rel.split("/")
+        if parts[0] != "prompts":
+            continue
+        if len(parts) == 2:
+            return None
+        if parts[1] != "_partials":
+            pids.add(parts[1])
+    return pids
+
+
+def _part(root: Path, pids: set[str], drift: bool, index: int) -> tuple[Material, dict[str, str]]:
+    """One process's half of a full run (registry-wide pieces in the first one)."""
+    from registry.gate import collect
+    from registry.repo import Registry
+    from registry.source import WorkTree
+
+    source = WorkTree(root)
+    source.digests = {}
+    reg = Registry(root, source, only_prompts=pids, disk_cache=True, jobs=1, cache_part=(index, 2))
+    return collect(reg, drift=drift, shared=index == 0), source.digests
+
+
+def _combine(first: Material, second: Material) -> Material:
+    """Two halves' material as one: the second's registry-wide pieces repeat the first's."""
+    from registry.gate import EnvFacts, Material
+
+    envs = {}
+    for name, a in first.envs.items():
+        b = second.envs.get(name)
+        units = {**a.units, **(b.units if b else {})}
+        broken = sorted(set(a.broken) | set(b.broken if b else []))
+        envs[name] = EnvFacts(name, units, a.own_file, a.chain_ok, broken)
+    diffs = {pair: {**d, **second.diffs.get(pair, {})} for pair, d in first.diffs.items()}
+    return Material(
+        first.findings + [item for item in second.findings if item[0] is not None],
+        envs,
+        diffs,
+        first.secrets + [item for item in second.secrets if item[0] is not None],
+    )
 
 
 # -- the tree ----------------------------------------------------------------------------------

@@ -242,3 +242,24 @@ def test_symlinks_always_run_in_full(drifting: Path, monkeypatch: pytest.MonkeyP
     run(drifting, "check", monkeypatch, True)
     assert spy.loads[0] is None
     assert_invisible(drifting, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "edit", ["reword", "floating model", "broken yaml", "secret", "layer edit"]
+)
+def test_a_full_run_split_between_two_processes_is_the_same(
+    drifting: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """Large registries are checked by two processes, half the prompts each; the halves add
+    up to exactly what one process finds."""
+    import shutil
+
+    from registry import snapshot
+
+    monkeypatch.setattr(snapshot, "PARTITION_MIN", 1)
+    write_registry(drifting, {**EDITS[edit], **EDITS["new prompt"]})
+    for command in ("check", "validate"):
+        shutil.rmtree(drifting / ".registry-cache", ignore_errors=True)
+        split = run(drifting, command, monkeypatch, True)
+        assert split == run(drifting, command, monkeypatch, False)
+        assert run(drifting, command, monkeypatch, True) == split  # from the halves' caches
