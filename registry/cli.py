@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +47,9 @@ def guarded(fn: F) -> F:
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
         except Exception:  # noqa: BLE001 - a bug: one line to the user, the rest to a log
+            import tempfile
+            import traceback
+
             fd, log = tempfile.mkstemp(prefix="registry-crash-", suffix=".log")
             with os.fdopen(fd, "w") as fh:
                 fh.write(traceback.format_exc())

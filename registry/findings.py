@@ -119,7 +119,8 @@ def select(
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Deterministic order: by file, then line, column and code; duplicates dropped."""
-    return sorted(set(findings), key=Finding.sort_key)
+    once = {id(f): f for f in findings}.values()  # the same object often comes many times
+    return sorted(set(once), key=Finding.sort_key)
 
 
 def count(findings: Iterable[Finding]) -> dict[str, int]:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from registry.diff import UnitDiff
     from registry.gate import CheckResult, Material
 
-FORMAT = 4
+FORMAT = 5
 DELTA_MAX = 500  # prompts re-checked since the base before the base is written again
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is re-hashed next time
 Stat = tuple[int, int, int]
@@ -368,7 +368,11 @@ def _merge(old: Material, new: Material, prompts: set[str]) -> Material:
             units.pop(pid, None)
         units.update(env.units)
         broken = [p for p in (before.broken if before else []) if p not in prompts]
-        envs[name] = EnvFacts(name, units, env.own_file, env.chain_ok, sorted(broken + env.broken))
+        facts = EnvFacts(name, units, env.own_file, env.chain_ok, sorted(broken + env.broken))
+        same = before is not None and all(before.units.get(p) == env.units.get(p) for p in prompts)
+        if same and before is not None and "fingerprint" in before.__dict__:
+            facts.__dict__["fingerprint"] = before.__dict__["fingerprint"]  # the same units
+        envs[name] = facts
     diffs = {}
     for pair, unit_diffs in new.diffs.items():
         merged = {p: d for p, d in old.diffs.get(pair, {}).items() if p not in prompts}
@@ -551,7 +555,13 @@ def _material_out(m: Material) -> dict[str, Any]:
         "findings": [[list(fields), s] for fields, s in findings.items()],
         "fingerprints": fps,
         "envs": {
-            name: [{p: index[fp] for p, fp in e.units.items()}, e.own_file, e.chain_ok, e.broken]
+            name: [
+                {p: index[fp] for p, fp in e.units.items()},
+                e.own_file,
+                e.chain_ok,
+                e.broken,
+                e.__dict__.get("fingerprint"),  # when already known (never computed to save)
+            ]
             for name, e in m.envs.items()
         },
         "diffs": [
@@ -570,10 +580,12 @@ def _material_in(data: dict[str, Any]) -> Material:
         f = Finding(*fields)
         findings.extend((s, f) for s in scopes)
     fps = data["fingerprints"]
-    envs = {
-        name: EnvFacts(name, {p: fps[i] for p, i in units.items()}, own, bool(ok), list(broken))
-        for name, (units, own, ok, broken) in data["envs"].items()
-    }
+    envs = {}
+    for name, (units, own, ok, broken, fingerprint) in data["envs"].items():
+        facts = EnvFacts(name, {p: fps[i] for p, i in units.items()}, own, bool(ok), list(broken))
+        if isinstance(fingerprint, str):
+            facts.__dict__["fingerprint"] = fingerprint
+        envs[name] = facts
     diffs = {}
     for a, b, unit_diffs in data["diffs"]:
         diffs[(a, b)] = {d[0]: _diff_in(d) for d in unit_diffs}
