@@ -1,6 +1,6 @@
 """The run snapshot: a warm `check`/`validate` re-checks only the prompts whose files changed.
 
-After a run over the working tree, `.registry-cache/<tool tag>/snapshot-<mode>.json` keeps
+After a full run over the working tree, `.registry-cache/<tool tag>/snapshot-<mode>.json` keeps
 
 * the stat signature (size, mtime, inode) and content hash of every registry file, and
 * the run's material (`registry.gate.Material`): findings before severities and selection,
@@ -13,7 +13,13 @@ files and just those prompts, collects their material, and puts it in place of t
 drift grouping, severities and selection are then applied to the whole, as in a full run. When
 a shared file changed (registry.yaml, waivers.yaml, a layer, a partial, anything outside a
 prompt folder), or there is no usable snapshot, it runs in full. The result is the same either
-way (tests compare them after edits of every kind).
+way (tests compare them after edits of every kind). An incremental run writes only a delta
+(`snapshot-<mode>.delta.json`: moved signatures, the re-checked prompts' material) until 500
+prompts have been re-checked since the last full snapshot.
+
+A full run of a large registry is split by prompt between two processes (`_full`): each loads
+the shared files and its half of the prompts, and the halves' material adds up to the whole,
+exactly as an incremental run's pieces do.
 
 Like the file cache: keyed by tool version and code hash, JSON only, written atomically, never
 an error (a corrupt or foreign snapshot means a full run). "Since when" walks of git history
