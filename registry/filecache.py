@@ -1,10 +1,12 @@
 """The content-addressed cache of per-file analysis under `.registry-cache/`.
 
-Keyed by the file's kind, path and bytes, under a folder named for the tool version and a hash
-of the tool's own code, schemas and catalog, so a cache is never trusted across versions. It is
-safe to delete, ignored by git (`init` writes the ignore rule), and never an error: a corrupt or
-unreadable shard is ignored and rebuilt, a cache that cannot be written is skipped. Entries are
-JSON (never pickle: a cache folder is not trusted input).
+Keyed by the file's kind, path and bytes (the last two versions of each file are kept), under a
+folder named for the tool version and a hash of the tool's own code, schemas, catalog and the
+installed PyYAML/Jinja2/jsonschema builds, so a cache is never trusted across versions (other
+versions' folders are removed). It is safe to delete, ignored by git (`init` writes the ignore
+rule), and never an error: a corrupt or unreadable shard is ignored and rebuilt, a cache that
+cannot be written is skipped. Entries are JSON (never pickle: a cache folder is not trusted
+input). The run snapshot next to it is `registry.snapshot`.
 """
 
 from __future__ import annotations
