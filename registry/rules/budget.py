@@ -45,15 +45,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         max_tokens = unit.params.get("max_tokens")
         if not info or not isinstance(max_tokens, int):
             continue
-        file, line, col = unit.origin(("params", "max_tokens"))
         max_output = info.get("max_output")
         if max_output and max_tokens > max_output:
             yield make(
                 "BUDGET002",
                 f"max_tokens {max_tokens} is over {unit.model}'s max output of {max_output}",
-                file,
-                line,
-                col,
+                *unit.origin(("params", "max_tokens")),
                 path=f"prompts.{unit.prompt}.params.max_tokens",
                 hint=f"set max_tokens to at most {max_output}",
             )
@@ -65,9 +62,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{unit.prompt}: {static} static prompt tokens + max_tokens "
                 f"{max_tokens} is over {unit.model}'s context window of {window} "
                 f"({tokens.name()})",
-                file,
-                line,
-                col,
+                *unit.origin(("params", "max_tokens")),
                 path=f"prompts.{unit.prompt}.params.max_tokens",
                 hint=f"lower max_tokens below {window - static}",
             )

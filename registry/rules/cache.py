@@ -36,6 +36,7 @@ Good: the few-shot block moved before the first variable, so the static prefix i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from registry import tokens
 from registry.findings import Finding, make
@@ -47,17 +48,9 @@ CODES = ("CACHE001", "CACHE002")
 SYSTEM_ROLES = ("system", "developer")
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    for _env, unit in ctx.units():
-        doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
-        if doc is not None and doc.ok:
-            yield from _check_unit(ctx, unit, doc)
-
-
-def _check_unit(ctx: Context, unit: Unit, doc: Document) -> Iterator[Finding]:
-    parts = shapes(ctx, unit)
-    if any(p is None for p in parts):
-        return  # PRM001 says why
+def _prefix(unit: Unit, parts: list[Any]) -> tuple[int, int, int, tuple[int, str, int] | None]:
+    """Tokens before the first dynamic construct (system messages, with tools first), the
+    whole static prefix, the static tokens after it, and where the first dynamic part is."""
     before = tokens.count(tools_text(unit))  # tools come first in the provider's prefix
     prefix_total, after = before, 0
     first: tuple[int, str, int] | None = None  # message index, construct, template line
@@ -76,6 +69,25 @@ def _check_unit(ctx: Context, unit: Unit, doc: Document) -> Iterator[Finding]:
             after += tokens.count(shape.static_total)
         else:
             break
+    return before, prefix_total, after, first
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for _env, unit in ctx.units():
+        doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
+        if doc is not None and doc.ok:
+            yield from _check_unit(ctx, unit, doc)
+
+
+def _check_unit(ctx: Context, unit: Unit, doc: Document) -> Iterator[Finding]:
+    parts = shapes(ctx, unit)
+    if any(p is None for p in parts):
+        return  # PRM001 says why
+    order = unit.tool_order or sorted(unit.tools)
+    key = ("cache-prefix", id(doc), tuple(id(unit.tools[n]) for n in order), tuple(order))
+    if key not in ctx.memo:  # the same file and tools in every environment: count once
+        ctx.memo[key] = _prefix(unit, parts)
+    before, prefix_total, after, first = ctx.memo[key]
     if first is not None and unit.messages[first[0]]["role"] in SYSTEM_ROLES and after > before:
         i, name, tline = first
         yield make(
