@@ -238,7 +238,8 @@ def render(
         raise RegistryError(f"environment {env!r} does not resolve cleanly; run registry validate")
     data = rendering.artifact(reg, resolved)
     redact = Redactor(literal_secrets(reg))
-    units = rendering.dumps(data["units"])
+    reg.release()  # only the resolved units are written: the loaded files can go first
+    units = rendering.dumps(data["units"], compact=True)  # same strings, C encoder
     if redact(units) != units:
         raise RegistryError(
             f"refusing to render {env}: a unit holds a literal secret (SEC001); nothing written"

@@ -35,5 +35,8 @@ def artifact(reg: Registry, env: Environment) -> dict[str, Any]:
     }
 
 
-def dumps(data: Any) -> str:
+def dumps(data: Any, *, compact: bool = False) -> str:
+    """The artifact's text (`compact`: the same strings on one line, for checks only)."""
+    if compact:
+        return json.dumps(data, sort_keys=True, ensure_ascii=False)
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
