@@ -245,20 +245,20 @@ def check_against(
     given (from the incremental run), and head and base are compared a batch of prompts at a
     time. Units of different prompts depend only on their own files and the shared ones, so
     the batches add up to the whole comparison."""
-    from registry.repo import open_registry
+    from registry.filecache import enabled
     from registry.source import GitRef, WorkTree
 
-    first = open_registry(root, base_ref, only_prompts=set())
-    assert isinstance(first.source, GitRef)
-    repo, commit = first.source.repo, first.source.commit
-    shared = Registry(root, WorkTree(root), only_prompts=set(), disk_cache=_cache())
-    pids = _prompt_ids(WorkTree(root)) | _prompt_ids(first.source)
+    first = GitRef(root, base_ref)  # an unknown or hostile ref stops here (exit 2)
+    repo, commit = first.repo, first.commit
+    cache = enabled()
+    shared = Registry(root, WorkTree(root), only_prompts=set(), disk_cache=cache)
+    pids = _prompt_ids(WorkTree(root)) | _prompt_ids(first)
     total: ChangeReport | None = None
     extra: list[Finding] = []
     for batch in _batches(pids):
-        head = Registry(root, WorkTree(root), only_prompts=batch, disk_cache=_cache())
+        head = Registry(root, WorkTree(root), only_prompts=batch, disk_cache=cache)
         base_source = GitRef(root, base_ref, repo=repo, commit=commit)
-        base = Registry(root, base_source, only_prompts=batch, disk_cache=_cache())
+        base = Registry(root, base_source, only_prompts=batch, disk_cache=cache)
         part = compare(head, base)
         extra += review_findings(head, base, part)
         total = part if total is None else _add(total, part)
@@ -286,14 +286,10 @@ def _batches(pids: set[str]) -> list[set[str]]:
     return [b for b in batches if b] or [set()]
 
 
-def _cache() -> bool:
-    import os
-
-    return os.environ.get("REGISTRY_CACHE", "1") != "0"
-
-
 def _prompt_ids(source: Any) -> set[str]:
-    return {rel.split("/")[1] for rel in source.list("prompts") if rel.count("/") >= 2}
+    from registry.rules import scope_of
+
+    return {pid for pid in map(scope_of, source.list("prompts")) if pid is not None}
 
 
 def _add(a: ChangeReport, b: ChangeReport) -> ChangeReport:

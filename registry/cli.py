@@ -154,9 +154,9 @@ def _run(
 ) -> Any:
     """validate/check: over the working tree, incremental on the run snapshot (unless
     REGISTRY_CACHE=0); at a ref, in full."""
-    import os
+    from registry import filecache
 
-    if ref is None and os.environ.get("REGISTRY_CACHE", "1") != "0":
+    if ref is None and filecache.enabled():
         from registry import snapshot
         from registry.source import find_root
 

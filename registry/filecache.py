@@ -57,6 +57,13 @@ def _libraries() -> str:
     return ";".join(out)
 
 
+def enabled() -> bool:
+    """Whether runs may use `.registry-cache/` (REGISTRY_CACHE=0 turns it off)."""
+    import os
+
+    return os.environ.get("REGISTRY_CACHE", "1") != "0"
+
+
 KEEP = 2  # versions kept per file: the working tree's and, say, the --base ref's
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import subprocess
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -53,20 +52,13 @@ def _commits(
     except ValueError:
         return
     # Streamed: a walk that stops early (drift_since) does not wait for all of history.
-    proc = subprocess.Popen(
-        ["git", "log", *args, "HEAD", "--", *paths],
-        cwd=repo.working_tree_dir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
-    assert proc.stdout is not None
+    # gitpython ends the process when `handle` is collected: it lives as long as the walk.
+    handle = repo.git.log(*args, "HEAD", "--", *paths, as_process=True)
+    proc = handle.proc
     try:
         record: list[str] = []
-        for line in proc.stdout:
-            line = line.rstrip("\n")
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
             if line.startswith(RS):
                 if record:
                     yield _record(record, base)
@@ -79,6 +71,8 @@ def _commits(
         proc.kill()
         proc.wait()
         proc.stdout.close()
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def _record(lines: list[str], base: str) -> tuple[str, ...]:

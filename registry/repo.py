@@ -264,8 +264,9 @@ def open_registry(
     """Open the registry at (or above) `path`, from the working tree or a git ref.
     `disk_cache` keeps per-file analysis in `.registry-cache/` (off when REGISTRY_CACHE=0);
     `only_prompts` loads just those prompts (plus layers, partials and settings)."""
-    import os
 
     root = find_root(path)
-    use_cache = disk_cache and os.environ.get("REGISTRY_CACHE", "1") != "0"
+    from registry import filecache
+
+    use_cache = disk_cache and filecache.enabled()
     return Registry(root, open_source(root, ref), disk_cache=use_cache, only_prompts=only_prompts)

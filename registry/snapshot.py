@@ -151,24 +151,15 @@ def _full(
     source.digests.update(read_first)
     source.digests.update(read_second)
     reg = Registry(root, source, only_prompts=set(), disk_cache=True)  # the shared files
-    return reg, _combine(first, second)
+    return reg, _merge(first, second, parts[1])  # the second half's pieces into the first
 
 
 def _partition_prompts(stats: dict[str, Stat] | None) -> set[str] | None:
     """Prompt ids from the scan; None when a file sits directly in prompts/ (only a run over
     the whole folder reports it)."""
-    if stats is None:
+    if stats is None or any(rel.count("/") == 1 and rel.startswith("prompts/") for rel in stats):
         return None
-    pids = set()
-    for rel in stats:
-        parts = rel.split("/")
-        if parts[0] != "prompts":
-            continue
-        if len(parts) == 2:
-            return None
-        if parts[1] != "_partials":
-            pids.add(parts[1])
-    return pids
+    return {pid for pid in map(scope_of, stats) if pid is not None}
 
 
 def _part(root: Path, pids: set[str], drift: bool, index: int) -> tuple[Material, dict[str, str]]:
@@ -181,25 +172,6 @@ def _part(root: Path, pids: set[str], drift: bool, index: int) -> tuple[Material
     source.digests = {}
     reg = Registry(root, source, only_prompts=pids, disk_cache=True, jobs=1, cache_part=(index, 2))
     return collect(reg, drift=drift, shared=index == 0), source.digests
-
-
-def _combine(first: Material, second: Material) -> Material:
-    """Two halves' material as one: the second's registry-wide pieces repeat the first's."""
-    from registry.gate import EnvFacts, Material
-
-    envs = {}
-    for name, a in first.envs.items():
-        b = second.envs.get(name)
-        units = {**a.units, **(b.units if b else {})}
-        broken = sorted(set(a.broken) | set(b.broken if b else []))
-        envs[name] = EnvFacts(name, units, a.own_file, a.chain_ok, broken)
-    diffs = {pair: {**d, **second.diffs.get(pair, {})} for pair, d in first.diffs.items()}
-    return Material(
-        first.findings + [item for item in second.findings if item[0] is not None],
-        envs,
-        diffs,
-        first.secrets + [item for item in second.secrets if item[0] is not None],
-    )
 
 
 # -- the tree ----------------------------------------------------------------------------------
@@ -432,19 +404,27 @@ def _load(folder: Path, mode: str, root: Path) -> dict[str, Any] | None:
     return result
 
 
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What turns `before` into `after`: the entries that differ, None for those removed."""
+    out = {k: v for k, v in after.items() if before.get(k) != v}
+    out.update({k: None for k in before if k not in after})
+    return out
+
+
+def _patched(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`before` with `changes` (from `_changes`) applied."""
+    out = dict(before)
+    for k, v in changes.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
 def _apply(data: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
-    files = dict(data["files"])
-    for rel, sig in delta["files"].items():
-        if sig is None:
-            files.pop(rel, None)
-        else:
-            files[rel] = sig
-    folders = dict(data["folders"])
-    for rel, listing in delta["folders"].items():
-        if listing is None:
-            folders.pop(rel, None)
-        else:
-            folders[rel] = listing
+    files = _patched(data["files"], delta["files"])
+    folders = _patched(data["folders"], delta["folders"])
     prompts = [str(p) for p in delta["prompts"]]
     material = _merge(data["material"], _material_in(delta), set(prompts))
     if not isinstance(delta["scanned_at"], int):
@@ -505,15 +485,11 @@ def _save_delta(
     """Only what moved since the base: signatures, folder listings, and the material of the
     prompts re-checked since (a few kilobytes instead of the whole snapshot)."""
     base = old["base"]
-    files = {k: v for k, v in state["files"].items() if base["files"].get(k) != v}
-    files.update({k: None for k in base["files"] if k not in state["files"]})
-    folders = {k: v for k, v in state["folders"].items() if base["folders"].get(k) != v}
-    folders.update({k: None for k in base["folders"] if k not in state["folders"]})
     data = {
         **state,
         "base": base["id"],
-        "files": files,
-        "folders": folders,
+        "files": _changes(base["files"], state["files"]),
+        "folders": _changes(base["folders"], state["folders"]),
         "prompts": sorted(prompts),
         **_material_out(_only(material, prompts)),
     }
