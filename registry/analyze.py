@@ -17,6 +17,8 @@ from registry import schema
 from registry.findings import Finding
 from registry.load import Document, decode, load_bytes
 
+FACTS_MEMO = 20_000  # template texts remembered per process (their facts are small)
+
 
 @dataclasses.dataclass
 class TemplateFacts:
@@ -32,6 +34,18 @@ class TemplateFacts:
 
     @classmethod
     def of(cls, source: str) -> TemplateFacts:
+        """Facts of one template text. They depend on the text alone and are never mutated,
+        so a text seen before in this process (a message shared by versions or prompts) is
+        not parsed again."""
+        facts = _FACTS.get(source)
+        if facts is None:
+            if len(_FACTS) >= FACTS_MEMO:
+                _FACTS.clear()
+            facts = _FACTS[source] = cls._parse(source)
+        return facts
+
+    @classmethod
+    def _parse(cls, source: str) -> TemplateFacts:
         from registry import templates  # jinja2: only when a template is analyzed
 
         try:
@@ -66,6 +80,9 @@ class TemplateFacts:
             [tuple(x) for x in data["unsafe"]],
             data["pieces"],
         )
+
+
+_FACTS: dict[str, TemplateFacts] = {}
 
 
 @dataclasses.dataclass

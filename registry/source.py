@@ -15,6 +15,7 @@ from typing import Any
 from registry.errors import RegistryError
 
 MARKERS = ("registry.yaml", "environments")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a file swapped for a symlink fails to open
 
 
 def find_root(start: str | os.PathLike[str] | None = None) -> Path:
@@ -42,21 +43,44 @@ class WorkTree:
         self._real = root.resolve()
         self.ref: str | None = None
         self.digests: dict[str, str] | None = None  # set to a dict to record what was read
+        self._plain: set[str] = set()  # listed regular files with no symlink on their way
 
     def list(self, folder: str) -> list[str]:
-        """Registry-relative POSIX paths of the files under `folder`, sorted."""
+        """Registry-relative POSIX paths of the files under `folder`, sorted (dot-names and
+        symlinked folders are not entered). Regular files reached through real folders only are
+        remembered, so reading them needs no symlink check."""
         base = self.root / folder
         if not base.is_dir():
             return []
         out: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            rel = Path(dirpath).relative_to(self.root).as_posix()
-            out.extend(f"{rel}/{f}" for f in filenames if not f.startswith("."))
+        parts = PurePosixPath(folder).parts
+        plain = not any(self.root.joinpath(*parts[: i + 1]).is_symlink() for i in range(len(parts)))
+        stack = [folder]
+        while stack:
+            rel = stack.pop()
+            with os.scandir(self.root / rel) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    path = f"{rel}/{entry.name}"
+                    if not entry.is_dir():
+                        out.append(path)
+                        if plain and entry.is_file(follow_symlinks=False):
+                            self._plain.add(path)
+                    elif not entry.is_symlink():
+                        stack.append(path)
         return sorted(out)
 
     def read(self, rel: str) -> bytes | None:
         """Bytes of a registry file, None when absent. Raises Escape for a path outside."""
+        if rel in self._plain:
+            try:
+                fd = os.open(self.root / rel, os.O_RDONLY | _NOFOLLOW)
+            except OSError:
+                pass  # replaced since it was listed: the careful way below
+            else:
+                with os.fdopen(fd, "rb") as handle:
+                    return self._record(rel, handle.read())
         path = self.root / rel
         if not path.exists() and not path.is_symlink():
             return None
@@ -65,7 +89,9 @@ class WorkTree:
             raise Escape(rel)
         if not real.is_file():
             return None
-        data = real.read_bytes()
+        return self._record(rel, real.read_bytes())
+
+    def _record(self, rel: str, data: bytes) -> bytes:
         if self.digests is not None:
             import hashlib
 

@@ -271,3 +271,37 @@ def test_planted_key_is_never_printed(reg_root: Path, args: list[str]) -> None:
     result = runner.invoke(app, [*args, "--root", str(reg_root)])
     assert "Traceback" not in result.output
     assert KEY not in result.output and "Q8zk2LmX9vB4" not in result.output
+
+
+# -- reading the working tree ------------------------------------------------------------------
+def test_listed_file_swapped_for_a_symlink_is_still_refused(tmp_path: Path) -> None:
+    """A file listed as a plain file and replaced by a symlink before it is read goes through
+    the careful path: a target outside the registry is an Escape, never its bytes."""
+    from registry.source import Escape, WorkTree
+
+    root = tmp_path / "reg"
+    (root / "prompts/a").mkdir(parents=True)
+    (root / "prompts/a/v1.yaml").write_text("description: a\n")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("stolen: true\n")
+    tree = WorkTree(root)
+    assert tree.list("prompts") == ["prompts/a/v1.yaml"]
+    assert tree.read("prompts/a/v1.yaml") == b"description: a\n"
+    (root / "prompts/a/v1.yaml").unlink()
+    (root / "prompts/a/v1.yaml").symlink_to(outside)
+    with pytest.raises(Escape):
+        tree.read("prompts/a/v1.yaml")
+
+
+def test_files_under_a_symlinked_folder_are_read_the_careful_way(tmp_path: Path) -> None:
+    from registry.source import Escape, WorkTree
+
+    root = tmp_path / "reg"
+    root.mkdir()
+    (tmp_path / "elsewhere/a").mkdir(parents=True)
+    (tmp_path / "elsewhere/a/v1.yaml").write_text("description: a\n")
+    (root / "prompts").symlink_to(tmp_path / "elsewhere")
+    tree = WorkTree(root)
+    assert tree.list("prompts") == ["prompts/a/v1.yaml"]
+    with pytest.raises(Escape):
+        tree.read("prompts/a/v1.yaml")

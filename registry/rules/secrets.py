@@ -21,6 +21,7 @@ ops:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,60 +48,79 @@ def check_file(view: FileView) -> Iterator[Finding]:
                 hint=HINT,
             )
     elif view.doc is not None:
-        yield from _walk(view.doc, (), view.doc.data)
+        for path, key, value in strings(view.doc.data):
+            yield from _check_string(view.doc, path, key, value)
 
 
-def _walk(doc: Document, path: tuple[Any, ...], value: Any) -> Iterator[Finding]:
+def strings(data: Any) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Every string value of a loaded document, in document order: (path, the nearest
+    string key above it, value)."""
+    out: list[tuple[tuple[Any, ...], str, str]] = []
+    _strings(data, (), "", out)
+    return out
+
+
+def _strings(value: Any, path: tuple[Any, ...], key: str, out: list[Any]) -> None:
     if isinstance(value, dict):
-        for key, sub in value.items():
-            yield from _walk(doc, (*path, key), sub)
+        for k, sub in value.items():
+            _strings(sub, (*path, k), k if isinstance(k, str) else key, out)
     elif isinstance(value, list):
         for i, sub in enumerate(value):
-            yield from _walk(doc, (*path, i), sub)
+            _strings(sub, (*path, i), key, out)
     elif isinstance(value, str):
-        yield from _check_string(doc, path, value)
+        out.append((path, key, value))
 
 
-def _check_string(doc: Document, path: tuple[Any, ...], value: str) -> Iterator[Finding]:
-    where = ".".join(map(str, path))
-    line, col = doc.pos(path)
+@functools.lru_cache(maxsize=4096)
+def _credential_key(key: str) -> bool:
+    return CREDENTIAL_KEY.search(key) is not None
+
+
+def _check_string(doc: Document, path: tuple[Any, ...], key: str, value: str) -> Iterator[Finding]:
     if path[:2] == ("ops", "credentials"):
         if not REFERENCE.match(value):
+            line, col = doc.pos(path)
             yield make(
                 "SEC001",
-                f"{where} is a literal value, not an environment-variable reference",
+                f"{_where(path)} is a literal value, not an environment-variable reference",
                 doc.file,
                 line,
                 col,
-                path=where,
+                path=_where(path),
                 hint=HINT,
             )
         return
     for label, match in find_secrets(value):
+        line, col = doc.pos(path)
         mline = line
         if len(path) >= 3 and path[0] == "messages" and path[-1] == "content":
             mline = content_line(doc, path[1]) + value.count("\n", 0, match.start())
         yield make(
             "SEC001",
-            f"literal secret ({label}) in {where}",
+            f"literal secret ({label}) in {_where(path)}",
             doc.file,
             mline,
             col if mline == line else 1,
-            path=where,
+            path=_where(path),
             hint=HINT,
         )
         return
-    key = next((p for p in reversed(path) if isinstance(p, str)), "")
-    if CREDENTIAL_KEY.search(key) and looks_random(value):
+    if _credential_key(key) and looks_random(value):
+        line, col = doc.pos(path)
         yield make(
             "SEC001",
-            f"{where} looks like a literal secret (high-entropy value under a credential-like key)",
+            f"{_where(path)} looks like a literal secret (high-entropy value under a "
+            "credential-like key)",
             doc.file,
             line,
             col,
-            path=where,
+            path=_where(path),
             hint=HINT,
         )
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    return ".".join(map(str, path))
 
 
 def literal_secrets(reg: Any) -> set[str]:
@@ -128,20 +148,10 @@ def scoped_secrets(reg: Any, shared: bool = True) -> list[tuple[str | None, str]
 
 def file_literals(data: Any) -> list[str]:
     """The literal values of one loaded YAML document (see `literal_secrets`)."""
-    found: set[str] = set()
-    _collect(data, (), found)
+    found = {
+        value
+        for path, key, value in strings(data)
+        if (path[:2] == ("ops", "credentials") and not REFERENCE.match(value))
+        or (_credential_key(key) and looks_random(value))
+    }
     return sorted(found)
-
-
-def _collect(value: Any, path: tuple[Any, ...], found: set[str]) -> None:
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            _collect(sub, (*path, key), found)
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            _collect(sub, (*path, i), found)
-    elif isinstance(value, str):
-        key = next((p for p in reversed(path) if isinstance(p, str)), "")
-        literal = path[:2] == ("ops", "credentials") and not REFERENCE.match(value)
-        if literal or (CREDENTIAL_KEY.search(key) and looks_random(value)):
-            found.add(value)
