@@ -47,6 +47,7 @@ messages:
       {{% include "tone.j2" %}}
   - role: user
     content: |
+      Customer question for the {topic} desk (prompt {i}).
       Passages:
       {{% for p in passages %}}- {{{{ p }}}}
       {{% endfor %}}

@@ -215,7 +215,7 @@ def _since(reg: Registry, pair: PairReport, memo: dict[Any, Any] | None = None) 
     if missing:
         from registry.history import drift_since
 
-        walked = drift_since(reg.root, missing, pair.a, pair.b)
+        walked = drift_since(reg.root, missing, pair.a, pair.b, known=reg.shared_analyses())
         if not walked:
             return  # not in git
         for pid in missing:

@@ -135,7 +135,12 @@ def log(root: Path, pid: str, env: str, limit: int | None = None) -> list[Change
 
 
 def drift_since(
-    root: Path, pids: list[str], a: str, b: str, limit: int = 200
+    root: Path,
+    pids: list[str],
+    a: str,
+    b: str,
+    limit: int = 200,
+    known: dict[Any, Any] | None = None,
 ) -> dict[str, Change | None]:
     """Per unit: the oldest commit of the unbroken run, back from HEAD, in which `a` and `b`
     differ — when the drift began. None when HEAD has no drift for it (the working tree drifted
@@ -143,11 +148,13 @@ def drift_since(
 
     One walk serves every unit: each commit is loaded once, for the units it touches (the
     files a unit depends on), and a unit leaves the walk when its drift began or after `limit`
-    commits of its own."""
+    commits of its own. `known`: analyses already at hand, keyed by content (see
+    `Registry.shared_analyses`)."""
     try:
         walker = _Walker(root, "")
     except Exception:  # noqa: BLE001 - not a git repository: no history to tell
         return {}
+    walker.cache.update(known or {})
     since: dict[str, Change | None] = {pid: None for pid in pids}
     pending = list(pids)
     commits = contextlib.closing(_commits(root, walker.repo, pids, None))

@@ -55,6 +55,7 @@ class Registry:
         self.memo: dict[Any, Any] = cache if cache is not None else {}  # shared by a history walk
         self.findings: list[Finding] = []
         self.results: dict[str, FileResult] = {}
+        self.shared_raw: dict[str, bytes] = {}  # bytes of the files every unit depends on
         self.prompts: dict[str, dict[int, Document]] = {}
         self.partials: dict[str, Partial] = {}
         self.layers: dict[str, Document] = {}
@@ -73,6 +74,8 @@ class Registry:
         for kind, rel, raw in items:
             result, full = analyzed[rel]
             self.results[rel] = result
+            if kind != "prompt":
+                self.shared_raw[rel] = raw
             self.findings.extend(result.findings)
             store = None
             if disk is not None and kind == "environment":
@@ -237,12 +240,22 @@ class Registry:
     def resolve_all(self) -> dict[str, Environment]:
         return {name: self.resolve(name) for name in self.environments}
 
+    def shared_analyses(self) -> dict[Any, FileResult]:
+        """The analyses of the shared files (layers, settings, partials, waivers) keyed as a
+        history walk's memory keys them: by content. A walk starting from HEAD finds most of
+        them unchanged."""
+        return {
+            (self.results[rel].kind, rel, raw): self.results[rel]
+            for rel, raw in self.shared_raw.items()
+        }
+
     def release(self) -> None:
         """Drop what was loaded and resolved. Resolved units point back at the registry (their
         origins), so without this a registry lives until the cycle collector runs."""
         self._resolved.clear()
         self.memo.clear()
         self.results.clear()
+        self.shared_raw.clear()
         self.prompts.clear()
         self.layers.clear()
         self.partials.clear()
