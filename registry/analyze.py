@@ -41,8 +41,16 @@ class TemplateFacts:
         if facts is None:
             if len(_FACTS) >= FACTS_MEMO:
                 _FACTS.clear()
-            facts = _FACTS[source] = cls._parse(source)
+            facts = _FACTS[source] = cls._scan(source) or cls._parse(source)
         return facts
+
+    @classmethod
+    def _scan(cls, source: str) -> TemplateFacts | None:
+        """Facts of a template in the plain subset, without Jinja2 (see `templatescan`)."""
+        from registry.templatescan import scan
+
+        found = scan(source)
+        return None if found is None else cls(None, found[0], found[1], [], found[2])
 
     @classmethod
     def _parse(cls, source: str) -> TemplateFacts:

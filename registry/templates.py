@@ -16,30 +16,8 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from registry.errors import RenderError
+from registry.templatescan import BUILTIN_NAMES
 
-# Names a template may read without declaring them.
-BUILTIN_NAMES = frozenset(
-    {
-        "loop",
-        "range",
-        "dict",
-        "lipsum",
-        "cycler",
-        "joiner",
-        "namespace",
-        "caller",
-        "varargs",
-        "kwargs",
-        "super",
-        "self",
-        "true",
-        "false",
-        "none",
-        "True",
-        "False",
-        "None",
-    }
-)
 SAFE_GLOBAL_CALLS = frozenset({"range", "dict", "namespace", "cycler", "joiner", "caller"})
 # Methods of plain data (str, list, dict) a template may call.
 SAFE_METHODS = frozenset(

@@ -122,9 +122,16 @@ def test_validate_does_not_import_heavy_modules(reg_root: Path) -> None:
 def test_warm_validate_skips_template_and_schema_libraries(reg_root: Path) -> None:
     """With every file in the cache, validate needs neither jinja2 nor jsonschema."""
     libs = {"jinja2", "jsonschema"}
-    # cold: templates are parsed, and TOOL001 checks the layers' tool schemas with jsonschema
-    assert imported_by_validate(reg_root, libs) == ["jinja2", "jsonschema"]
+    # cold: TOOL001 checks the layers' tool schemas with jsonschema; the example's templates
+    # are all plain (registry.templatescan), so none needs Jinja2's parser
+    assert imported_by_validate(reg_root, libs) == ["jsonschema"]
     assert imported_by_validate(reg_root, libs) == []  # warm
+
+
+def test_a_template_outside_the_plain_subset_is_parsed_by_jinja(reg_root: Path) -> None:
+    prompt = reg_root / "prompts/classify/v1.yaml"
+    prompt.write_text(prompt.read_text().replace("{{ ", "{{ (", 1).replace(" }}", ") }}", 1))
+    assert imported_by_validate(reg_root, {"jinja2"}) == ["jinja2"]
 
 
 def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
