@@ -91,17 +91,34 @@ class _Walker:
         self.cache: dict[Any, Any] = {}
         self.objects: dict[Any, Any] = {}
         self.deps: set[str] = set()
+        self.source: GitRef | None = None  # the commit asked last
+        self.limited: tuple[str, ...] = ()  # the paths git log was limited to
 
-    def fingerprints(self, sha: str, envs: list[str]) -> dict[str, str | None]:
-        return self.fingerprints_of(sha, envs, [self.pid])[self.pid]
+    def fingerprints(
+        self, sha: str, envs: list[str], moved: set[str] | None = None
+    ) -> dict[str, str | None]:
+        return self.fingerprints_of(sha, envs, [self.pid], moved)[self.pid]
 
     def fingerprints_of(
-        self, sha: str, envs: list[str], pids: list[str]
+        self, sha: str, envs: list[str], pids: list[str], moved: set[str] | None = None
     ) -> dict[str, dict[str, str | None]]:
-        """prompt -> env -> unit fingerprint at commit `sha` (None: not bound there)."""
+        """prompt -> env -> unit fingerprint at commit `sha` (None: not bound there).
+        `moved`: every file changed between `sha` and the commit asked before it, when the
+        walk knows them all (git log's path-limited list); paths outside them are carried."""
+        from git import Commit
+
+        known = None
+        if moved is not None and self.source is not None:
+            known = self.source.carry(lambda rel: _unmoved(rel, moved, self.limited))
         source = GitRef(
-            self.root, sha, repo=self.repo, commit=self.repo.commit(sha), objects=self.objects
+            self.root,
+            sha,
+            repo=self.repo,
+            commit=Commit(self.repo, bytes.fromhex(sha)),  # a full id from git log: no lookup
+            objects=self.objects,
+            known=known,
         )
+        self.source = source
         reg = Registry(self.root, source, only_prompts=set(pids), cache=self.cache)
         out: dict[str, dict[str, str | None]] = {pid: {} for pid in pids}
         self.deps = {"registry.yaml"} | {p.file for p in reg.partials.values()}
@@ -117,15 +134,33 @@ class _Walker:
         return out
 
 
+def _more(moved: set[str] | None, files: list[str]) -> set[str] | None:
+    """`moved` plus a listed commit's files; None (nothing carried) once a commit lists none
+    (a merge, whose files an older git does not name)."""
+    return None if moved is None or not files else moved | set(files)
+
+
+def _unmoved(rel: str, moved: set[str], limited: tuple[str, ...]) -> bool:
+    """True when `rel` lies inside the walk's path limit and no moved file is it, under it or
+    above it (so it resolves to the same object)."""
+    if not any(rel == p or rel.startswith(p + "/") for p in limited):
+        return False
+    return not any(f == rel or f.startswith(rel + "/") or rel.startswith(f + "/") for f in moved)
+
+
 def log(root: Path, pid: str, env: str, limit: int | None = None) -> list[Change]:
     """Commits where the unit's fingerprint changed in `env`, oldest first."""
     walker = _Walker(root, pid)
     with contextlib.closing(walker.repo):  # its git processes end with the walk
         commits = list(_commits(root, walker.repo, pid, limit))
+        walker.limited = (*SHARED, f"prompts/{pid}")
         changes: list[Change] = []
         previous: str | None = None
+        first = True
         for sha, date, author, subject, *files in reversed(commits):
-            fp = walker.fingerprints(sha, [env])[env]
+            # oldest first: what moved since the commit before is this commit's own change
+            fp = walker.fingerprints(sha, [env], None if first else _more(set(), files))[env]
+            first = False
             if fp != previous:
                 moved = [f for f in files if f in walker.deps] or files
                 when = dt.datetime.fromisoformat(date)
@@ -173,14 +208,18 @@ def _walk_since(
     pending: list[str],
 ) -> None:
     seen = dict.fromkeys(pending, 0)
+    walker.limited = (*SHARED, *(f"prompts/{pid}" for pid in pending))
+    moved: set[str] | None = None  # files changed since the commit visited last
     for sha, date, author, subject, *files in walk:
         shared = any(f == p or f.startswith(p + "/") for f in files for p in SHARED)
         touched = [
             pid for pid in pending if shared or any(f.startswith(f"prompts/{pid}/") for f in files)
         ]
         if not touched:
+            moved = _more(moved, files)
             continue
-        fps = walker.fingerprints_of(sha, [a, b], touched)
+        fps = walker.fingerprints_of(sha, [a, b], touched, moved)
+        moved = _more(set(), files)
         for pid in touched:
             seen[pid] += 1
             if fps[pid][a] == fps[pid][b]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -135,7 +136,10 @@ class GitRef:
         repo: Any = None,
         commit: Any = None,
         objects: dict[Any, Any] | None = None,
+        known: tuple[dict[str, Any], dict[str, int]] | None = None,
     ) -> None:
+        """`known`: paths already resolved at this commit, and tree sizes (a history walk
+        carries those no commit in between touched; see `carry`)."""
         self.root = root
         self.ref = ref
         self.repo = repo if repo is not None else open_repo(root)
@@ -143,8 +147,8 @@ class GitRef:
         prefix = _relative_in_repo(self.repo, root)
         self.prefix = f"{prefix}/" if prefix else ""
         self.objects = objects if objects is not None else {}
-        self._paths: dict[str, tuple[str, str] | None] = {}
-        self._sizes: dict[str, int] = {}  # bytes of the tree objects asked of git
+        self._paths: dict[str, tuple[str, str] | None] = dict(known[0]) if known else {}
+        self._sizes: dict[str, int] = dict(known[1]) if known else {}  # trees asked of git
         if prefix and self._resolve("") is None:
             raise RegistryError(f"the registry folder {prefix!r} does not exist at {ref}")
 
@@ -169,6 +173,13 @@ class GitRef:
                     kind = {0o040000: "tree", 0o160000: "commit"}.get(mode & 0o170000, "blob")
                     self._paths[rel] = (child, kind)
         return self._paths[rel]
+
+    def carry(self, keep: Callable[[str], bool]) -> tuple[dict[str, Any], dict[str, int]]:
+        """The resolved paths (and tree sizes) `keep` says are the same at another commit."""
+        return (
+            {rel: v for rel, v in self._paths.items() if keep(rel)},
+            {rel: v for rel, v in self._sizes.items() if keep(rel)},
+        )
 
     def _header(self, rel: str) -> tuple[str, str] | None:
         spec = f"{self.commit.hexsha}:{self.prefix}{rel}".rstrip("/")

@@ -4,9 +4,12 @@ import datetime as dt
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import registry
@@ -111,3 +114,117 @@ def test_check_says_since_when_the_drift_exists(repo: git.Repo) -> None:
     assert data["pairs"][0]["since"]["answer"]["days"] == 0
     text = runner.invoke(app, ["check", "--root", str(root)]).output
     assert f"answer: drifting since {hotfix[:12]}" in text
+
+
+# -- walks carry resolved paths between commits: the same answers as resolving every path ---------
+OPS = st.sampled_from(
+    [
+        ("temp", "prod"),
+        ("temp", "staging"),
+        ("temp", "dev"),
+        ("v2", "staging"),
+        ("v2", "prod"),
+        ("drop_v2", ""),
+        ("wording", "answer"),
+        ("wording", "classify"),
+        ("partial", ""),
+        ("include", ""),
+        ("drop_partial", ""),
+        ("merge", ""),
+    ]
+)
+
+
+def _overlay(env: str, state: dict[str, Any]) -> str:
+    bits = []
+    if state.get("temp") is not None:
+        bits.append(f"params: {{temperature: {state['temp']}}}")
+    if state.get("version") == 2:
+        bits.append("version: 2")
+    prompts = f"prompts: {{answer: {{{', '.join(bits)}}}}}\n" if bits else ""
+    return f'extends: base\nops: {{credentials: {{openai: "${{K_{env.upper()}}}"}}}}\n{prompts}'
+
+
+def _apply(repo: git.Repo, root: Path, op: tuple[str, str], n: int, envs: dict[str, Any]) -> None:
+    kind, arg = op
+    answer = root / "prompts/answer/v1.yaml"
+    v2 = root / "prompts/answer/v2.yaml"
+    partial = root / "prompts/_partials/tone.j2"
+    if kind == "temp":
+        envs[arg]["temp"] = round(0.1 * (n % 9), 1)
+    elif kind == "v2":
+        v2.write_text(answer.read_text().replace("Answer briefly.", f"Answer in full ({n})."))
+        envs[arg]["version"] = 2
+    elif kind == "drop_v2":
+        v2.unlink(missing_ok=True)
+        for state in envs.values():
+            state["version"] = 1
+    elif kind == "wording":
+        path = root / f"prompts/{arg}/v1.yaml"
+        path.write_text(
+            path.read_text()
+            .replace("as positive", f"as ({n}) positive", 1)
+            .replace("Answer briefly.", f"Answer briefly ({n}).", 1)
+            .replace(f"Answer briefly ({n - 1}).", f"Answer briefly ({n}).", 1)
+        )
+    elif kind == "partial":
+        partial.parent.mkdir(exist_ok=True)
+        partial.write_text(f"Be kind ({n}).\n")
+    elif kind == "include" and "{% include" not in answer.read_text():
+        answer.write_text(
+            answer.read_text().replace(
+                "Answer briefly.", 'Answer briefly.\n          {% include "tone.j2" %}'
+            )
+        )
+    elif kind == "drop_partial":
+        partial.unlink(missing_ok=True)
+    elif kind == "merge":
+        repo.git.checkout("-q", "-b", f"side{n}")
+        envs["staging"]["temp"] = 0.9
+        (root / "environments/staging.yaml").write_text(_overlay("staging", envs["staging"]))
+        commit_all(repo, f"side {n}")
+        repo.git.checkout("-q", "main")
+        envs["prod"]["temp"] = 0.8
+        (root / "environments/prod.yaml").write_text(_overlay("prod", envs["prod"]))
+        commit_all(repo, f"main {n}")
+        repo.git.merge(f"side{n}", "--no-ff", "-q", "-m", f"merge {n}", "-X", "theirs")
+        return
+    for env, state in envs.items():
+        (root / f"environments/{env}.yaml").write_text(_overlay(env, state))
+    commit_all(repo, f"{kind} {arg} {n}")
+
+
+def _answers(root: Path) -> tuple[Any, ...]:
+    since = history.drift_since(root, ["answer", "classify"], "staging", "prod")
+    logs = [
+        history.log(root, pid, env) for pid in ("answer", "classify") for env in ("staging", "prod")
+    ]
+    flat = lambda c: None if c is None else (c.commit, c.fingerprint, tuple(c.files))  # noqa: E731
+    return (
+        {pid: flat(c) for pid, c in since.items()},
+        [[flat(c) for c in changes] for changes in logs],
+    )
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(OPS, min_size=1, max_size=8))
+def test_carried_paths_answer_as_resolving_every_path(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, str]]
+) -> None:
+    root = write_registry(tmp_path_factory.mktemp("walk") / "repo")
+    repo = init_repo(root)
+    commit_all(repo, "initial registry")
+    envs: dict[str, Any] = {env: {"temp": None, "version": 1} for env in ("dev", "staging", "prod")}
+    for n, op in enumerate(ops, start=1):
+        _apply(repo, root, op, n, envs)
+    carried = _answers(root)
+    plain_more = history._more
+    history._more = lambda moved, files: None  # type: ignore[assignment] # every path resolved
+    try:
+        resolved = _answers(root)
+    finally:
+        history._more = plain_more
+    assert carried == resolved
+    repo.close()
