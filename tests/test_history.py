@@ -228,3 +228,38 @@ def test_carried_paths_answer_as_resolving_every_path(
         history._more = plain_more
     assert carried == resolved
     repo.close()
+
+
+def test_since_in_a_registry_inside_a_larger_repository(tmp_path: Path) -> None:
+    """A registry in a subfolder: commits outside it are not drift, files outside it are not
+    listed, and several drifting units are walked together."""
+    top = tmp_path / "mono"
+    root = write_registry(top / "config/llm")
+    (top / "app").mkdir()
+    (top / "app/main.py").write_text("print('hi')\n")
+    (top / "registry.yaml").write_text("not: ours\n")  # a same-named file outside the registry
+    repo = init_repo(top)
+    commit_all(repo, "initial")
+    edit(
+        root,
+        "environments/prod.yaml",
+        "extends: base\n",
+        "extends: base\nprompts:\n  answer: {params: {temperature: 0.5}}\n"
+        "  classify: {params: {temperature: 0.6}}\n",
+    )
+    edit(root, "environments/dev.yaml", "extends: base\n", "extends: base\nparams: {top_p: 0.9}\n")
+    hotfix = commit_all(repo, "prod hot-fix")
+    for n in range(3):
+        (top / "app/main.py").write_text(f"print({n})\n")
+        (top / "registry.yaml").write_text(f"not: ours {n}\n")
+        commit_all(repo, f"app {n}")
+    since = history.drift_since(root, ["answer", "classify"], "staging", "prod")
+    assert {pid: c.commit if c else None for pid, c in since.items()} == {
+        "answer": hotfix,
+        "classify": hotfix,
+    }
+    assert all(
+        c is not None and c.files == ["environments/dev.yaml", "environments/prod.yaml"]
+        for c in since.values()
+    )
+    repo.close()
