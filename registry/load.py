@@ -191,8 +191,7 @@ def load_text(
     """Load decoded YAML text (see the module docstring for what is refused)."""
     builder = _Builder(file, max_depth)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
+        builder.run(text)
     except _Abort as abort:
         builder.findings.append(abort.finding)
         return Document(file, None, text), builder.findings
@@ -231,6 +230,51 @@ class _Builder:
         self.stack: list[list[Any]] = []  # [container, path, pending key]
         self.root: Any = None
         self.documents = 0
+
+    def run(self, text: str) -> None:
+        """Build from every event of `text` (the parser's own loop, no generator)."""
+        parser = _Loader(text)
+        try:
+            self._consume(parser.get_event)
+        finally:
+            parser.dispose()
+
+    def _consume(self, get: Any) -> None:
+        """`feed` for every event, with the common case — a scalar inside a container —
+        handled inline (most events are those)."""
+        stack = self.stack
+        positions = self.positions
+        scalar_event, stream_end = yaml.ScalarEvent, yaml.StreamEndEvent
+        while True:
+            ev = get()
+            kind = type(ev)
+            if kind is not scalar_event or not stack:
+                if kind is stream_end:
+                    return
+                self.feed(ev)
+                continue
+            if ev.anchor is not None or ev.tag is not None:
+                self._check_props(ev)
+            if not ev.style and ev.tag is None:
+                value, flag = _plain(ev.value)
+            else:
+                value, flag = ev.value, 0
+            frame = stack[-1]
+            container = frame[0]
+            if type(container) is list:
+                child = (*frame[1], len(container))
+                container.append(value)
+            elif frame[2] is _NO_KEY:
+                frame[2] = self._key(container, frame[1], value, ev)
+                continue
+            else:
+                child = (*frame[1], frame[2])
+                container[frame[2]] = value
+                frame[2] = _NO_KEY
+            mark = ev.start_mark
+            positions[child] = (mark.line + 1, mark.column + 1)
+            if flag:
+                self._note_plain(child, value, ev)
 
     def _err(self, code: str, msg: str, mark: Any, hint: str | None = None) -> None:
         self.findings.append(make(code, msg, self.file, mark.line + 1, mark.column + 1, hint=hint))
@@ -385,6 +429,25 @@ class _Builder:
 def _at(mark: Any) -> tuple[int, int]:
     """1-based (line, column) of a parser mark."""
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+_PLAIN: dict[str, tuple[Any, int]] = {}
+_PLAIN_MAX = 8192  # distinct plain scalars remembered (keys and short values repeat a lot)
+
+
+def _plain(text: str) -> tuple[Any, int]:
+    """A plain scalar's value, and whether `_note_plain` has anything to say about it (a
+    leading zero, an integer too large for JSON, or a typed value whose text is kept)."""
+    found = _PLAIN.get(text)
+    if found is None:
+        value = _resolve_plain(text)
+        flag = int(isinstance(value, str) and _LEADING_ZERO.match(text) is not None) or int(
+            value is not None and not isinstance(value, str)
+        )
+        found = (value, flag)
+        if len(_PLAIN) < _PLAIN_MAX:
+            _PLAIN[text] = found
+    return found
 
 
 def _resolve_plain(text: str) -> Any:

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from registry.load import load_bytes
+from registry.load import MAX_DEPTH, _Abort, _Builder, _Loader, load_bytes
 
 
 def codes(text: str | bytes, **kw: int) -> list[tuple[str, int]]:
@@ -76,3 +81,92 @@ def test_alias_bomb_is_fast() -> None:
     found = codes("\n".join(lines) + "\n")
     assert time.perf_counter() - start < 1.0
     assert found and all(code == "YAML004" for code, _ in found)
+
+
+# -- the inline event loop builds exactly what feeding every event to the builder does -----------
+def _reference(text: str) -> tuple[Any, ...]:
+    builder = _Builder("f.yaml", MAX_DEPTH)
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
+    except _Abort as abort:
+        builder.findings.append(abort.finding)
+        return (None, builder.findings)
+    except yaml.YAMLError:
+        return ("syntax",)
+    data = builder.root if not builder.findings else None
+    return (data, builder.findings, builder.positions, builder.key_positions, builder.plain)
+
+
+def _fast(text: str) -> tuple[Any, ...]:
+    builder = _Builder("f.yaml", MAX_DEPTH)
+    try:
+        builder.run(text)
+    except _Abort as abort:
+        builder.findings.append(abort.finding)
+        return (None, builder.findings)
+    except yaml.YAMLError:
+        return ("syntax",)
+    data = builder.root if not builder.findings else None
+    return (data, builder.findings, builder.positions, builder.key_positions, builder.plain)
+
+
+SCALARS = st.sampled_from(
+    [
+        "a",
+        "007",
+        "0x1F",
+        "1e3",
+        "12",
+        "-3",
+        "9007199254740993",
+        "yes",
+        "~",
+        "''",
+        '"x"',
+        "&a v",
+        "*a",
+        "!!str 5",
+        "! 5",
+        "|\n    block\n",
+        "true",
+        "0.5",
+        ".5",
+        "null",
+        "<<",
+        "'01'",
+    ]
+)
+KEYS = st.sampled_from(["k", "1", "k2", "<<", "null", "'q'", "[a]", "? x"])
+LINES = st.lists(
+    st.one_of(
+        st.tuples(KEYS, SCALARS).map(lambda t: f"{t[0]}: {t[1]}"),
+        st.tuples(KEYS, SCALARS).map(lambda t: f"  {t[0]}: {t[1]}"),
+        SCALARS.map(lambda v: f"- {v}"),
+        SCALARS.map(lambda v: f"  - {v}"),
+        KEYS.map(lambda k: f"{k}:"),
+        st.sampled_from(["---", "x: [1, 02, {a: b}]", "y: {a: 1, a: 2}", "- [x, *y]", "z: &k {}"]),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(LINES.map("\n".join))
+def test_inline_loop_matches_feeding_every_event(text: str) -> None:
+    assert _fast(text) == _reference(text)
+
+
+def test_inline_loop_matches_on_the_corpus() -> None:
+    root = Path(__file__).resolve().parent
+    texts = [
+        p.read_bytes().decode("utf-8", "replace") for p in sorted(root.glob("corpus/**/*.yaml"))
+    ]
+    texts += [
+        p.read_text(encoding="utf-8")
+        for folder in ("prompts", "environments", "schemas")
+        for p in sorted((root.parent / folder).glob("**/*.yaml"))
+    ]
+    assert len(texts) > 20
+    for text in texts:
+        assert _fast(text) == _reference(text)
