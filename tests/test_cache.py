@@ -104,15 +104,36 @@ def test_parallel_and_serial_agree(tmp_path: Path) -> None:
 def imported_by_validate(root: Path, libs: set[str]) -> list[str]:
     """Which of `libs` a `registry validate` run in a fresh process imports."""
     code = (
-        "import json, sys\nfrom registry.cli import main\n"
+        "import json, sys\nfrom registry.cli import app\n"
         f"sys.argv = ['registry', 'validate', '--root', {str(root)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
         f"libs = set({sorted(libs)!r})\n"
         "print(json.dumps(sorted(libs & {m.split('.')[0] for m in sys.modules})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     names: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
     return names
+
+
+def test_the_entry_point_exits_with_the_command_code_and_full_output(reg_root: Path) -> None:
+    """`main` leaves with os._exit once output is flushed: codes and output stay whole."""
+    ok = subprocess.run(
+        [sys.executable, "-m", "registry", "validate", "--root", str(reg_root), "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0 and "findings" in json.loads(ok.stdout)  # complete JSON
+    (reg_root / "prompts/answer/v1.yaml").write_text("a: [1,\n")
+    bad = subprocess.run(
+        [sys.executable, "-m", "registry", "validate", "--root", str(reg_root)],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 1 and "YAML001" in bad.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "registry", "nope"], capture_output=True, text=True
+    )
+    assert usage.returncode == 2 and "No such command" in usage.stderr
 
 
 def test_validate_does_not_import_heavy_modules(reg_root: Path) -> None:
