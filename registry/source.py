@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 from registry.errors import RegistryError
 
 MARKERS = ("registry.yaml", "environments")
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a file swapped for a symlink fails to open
+# A file swapped for a symlink fails to open; one swapped for a FIFO does not block the open.
+_OPEN_FLAGS = getattr(os, "O_OPEN_FLAGS", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def find_root(start: str | os.PathLike[str] | None = None) -> Path:
@@ -76,12 +78,15 @@ class WorkTree:
         """Bytes of a registry file, None when absent. Raises Escape for a path outside."""
         if rel in self._plain:
             try:
-                fd = os.open(self.root / rel, os.O_RDONLY | _NOFOLLOW)
+                fd = os.open(self.root / rel, os.O_RDONLY | _OPEN_FLAGS)
             except OSError:
                 pass  # replaced since it was listed: the careful way below
             else:
-                with os.fdopen(fd, "rb") as handle:
-                    return self._record(rel, handle.read())
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    os.close(fd)  # a folder (or a device) now: the careful way below
+                else:
+                    with os.fdopen(fd, "rb") as handle:
+                        return self._record(rel, handle.read())
         path = self.root / rel
         if not path.exists() and not path.is_symlink():
             return None

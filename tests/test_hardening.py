@@ -293,6 +293,23 @@ def test_listed_file_swapped_for_a_symlink_is_still_refused(tmp_path: Path) -> N
         tree.read("prompts/a/v1.yaml")
 
 
+def test_listed_file_swapped_for_a_folder_reads_as_absent(tmp_path: Path) -> None:
+    from registry.source import WorkTree
+
+    root = tmp_path / "reg"
+    (root / "prompts/a").mkdir(parents=True)
+    (root / "prompts/a/v1.yaml").write_text("description: a\n")
+    tree = WorkTree(root)
+    assert tree.list("prompts") == ["prompts/a/v1.yaml"]
+    (root / "prompts/a/v1.yaml").unlink()
+    (root / "prompts/a/v1.yaml").mkdir()
+    assert tree.read("prompts/a/v1.yaml") is None
+    if hasattr(os, "mkfifo"):  # a FIFO must not block the read
+        (root / "prompts/a/v1.yaml").rmdir()
+        os.mkfifo(root / "prompts/a/v1.yaml")
+        assert tree.read("prompts/a/v1.yaml") is None
+
+
 def test_files_under_a_symlinked_folder_are_read_the_careful_way(tmp_path: Path) -> None:
     from registry.source import Escape, WorkTree
 
