@@ -18,7 +18,7 @@ from registry.errors import RegistryError
 
 MARKERS = ("registry.yaml", "environments")
 # A file swapped for a symlink fails to open; one swapped for a FIFO does not block the open.
-_OPEN_FLAGS = getattr(os, "O_OPEN_FLAGS", 0) | getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def find_root(start: str | os.PathLike[str] | None = None) -> Path:
