@@ -251,12 +251,11 @@ def analyze(
         anchors[("extends",)] = doc.pos(("extends",))
     result = FileResult(kind, rel, doc.data, findings, facts, anchors)
     if doc.data is not None:
+        from registry.rules import FileView, all_rules
         from registry.rules.secrets import file_literals
 
-        result.literals = file_literals(doc.data)
-        from registry.rules import FileView, all_rules
-
         view = FileView(result, doc)
+        result.literals = file_literals(view.strings)
         for rule in all_rules():
             if hasattr(rule, "check_file"):
                 result.findings.extend(rule.check_file(view))

@@ -97,7 +97,7 @@ class _Walker:
         self.objects: dict[Any, Any] = {}
         self.deps: set[str] = set()
         self.source: GitRef | None = None  # the commit asked last
-        self.limited: tuple[str, ...] = ()  # the paths git log was limited to
+        self.limited: tuple[str, ...] = ()  # the paths the walk follows (see `_unmoved`)
 
     def fingerprints(
         self, sha: str, envs: list[str], moved: set[str] | None = None
@@ -108,8 +108,9 @@ class _Walker:
         self, sha: str, envs: list[str], pids: list[str], moved: set[str] | None = None
     ) -> dict[str, dict[str, str | None]]:
         """prompt -> env -> unit fingerprint at commit `sha` (None: not bound there).
-        `moved`: every file changed between `sha` and the commit asked before it, when the
-        walk knows them all (git log's path-limited list); paths outside them are carried."""
+        `moved`: every file the walk follows that changed between `sha` and the commit asked
+        before it, when the walk knows them all (from git log's file lists); resolved paths
+        the walk follows and no moved file touches are carried from that commit."""
         from git import Commit
 
         known = None
@@ -146,8 +147,8 @@ def _more(moved: set[str] | None, files: list[str]) -> set[str] | None:
 
 
 def _unmoved(rel: str, moved: set[str], limited: tuple[str, ...]) -> bool:
-    """True when `rel` lies inside the walk's path limit and no moved file is it, under it or
-    above it (so it resolves to the same object)."""
+    """True when `rel` lies inside the paths the walk follows (whose every change git log
+    lists) and no moved file is it, under it or above it: it resolves to the same object."""
     if not any(rel == p or rel.startswith(p + "/") for p in limited):
         return False
     return not any(f == rel or f.startswith(rel + "/") or rel.startswith(f + "/") for f in moved)

@@ -99,9 +99,7 @@ def scan(source: str) -> tuple[dict[str, int], list[tuple[str, int]], list[list[
         close = source.find("}}" if match.group() == "{{" else "%}", start + 2)
         if close < 0:
             return None
-        body = source[start + 2 : close]
-        if "\n" in body or body[:1] in ("-", "+") or body[-1:] in ("-", "+"):
-            return None
+        body = source[start + 2 : close]  # the tag patterns admit no newline, "-" or "+" here
         if match.group() == "{{":
             name = _variable(body)
             if name is None:

@@ -84,24 +84,15 @@ def test_alias_bomb_is_fast() -> None:
 
 
 # -- the inline event loop builds exactly what feeding every event to the builder does -----------
-def _reference(text: str) -> tuple[Any, ...]:
+def _build(text: str, inline: bool) -> tuple[Any, ...]:
+    """What a builder makes of `text`: driven by its inline loop, or fed every event."""
     builder = _Builder("f.yaml", MAX_DEPTH)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
-    except _Abort as abort:
-        builder.findings.append(abort.finding)
-        return (None, builder.findings)
-    except yaml.YAMLError:
-        return ("syntax",)
-    data = builder.root if not builder.findings else None
-    return (data, builder.findings, builder.positions, builder.key_positions, builder.plain)
-
-
-def _fast(text: str) -> tuple[Any, ...]:
-    builder = _Builder("f.yaml", MAX_DEPTH)
-    try:
-        builder.run(text)
+        if inline:
+            builder.run(text)
+        else:
+            for event in yaml.parse(text, Loader=_Loader):
+                builder.feed(event)
     except _Abort as abort:
         builder.findings.append(abort.finding)
         return (None, builder.findings)
@@ -154,7 +145,7 @@ LINES = st.lists(
 @settings(max_examples=600, deadline=None)
 @given(LINES.map("\n".join))
 def test_inline_loop_matches_feeding_every_event(text: str) -> None:
-    assert _fast(text) == _reference(text)
+    assert _build(text, inline=True) == _build(text, inline=False)
 
 
 def test_inline_loop_matches_on_the_corpus() -> None:
@@ -169,4 +160,4 @@ def test_inline_loop_matches_on_the_corpus() -> None:
     ]
     assert len(texts) > 20
     for text in texts:
-        assert _fast(text) == _reference(text)
+        assert _build(text, inline=True) == _build(text, inline=False)

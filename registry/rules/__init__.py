@@ -39,6 +39,14 @@ class FileView:
     def kind(self) -> str:
         return self.result.kind
 
+    @functools.cached_property
+    def strings(self) -> list[tuple[tuple[Any, ...], str, str]]:
+        """Every string value of the document, walked once for all rules (see
+        `registry.rules.secrets.strings`)."""
+        from registry.rules.secrets import strings
+
+        return strings(self.doc.data if self.doc is not None else None)
+
 
 @dataclasses.dataclass
 class Context:

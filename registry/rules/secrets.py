@@ -48,7 +48,7 @@ def check_file(view: FileView) -> Iterator[Finding]:
                 hint=HINT,
             )
     elif view.doc is not None:
-        for path, key, value in strings(view.doc.data):
+        for path, key, value in view.strings:
             yield from _check_string(view.doc, path, key, value)
 
 
@@ -146,11 +146,11 @@ def scoped_secrets(reg: Any, shared: bool = True) -> list[tuple[str | None, str]
     return out
 
 
-def file_literals(data: Any) -> list[str]:
-    """The literal values of one loaded YAML document (see `literal_secrets`)."""
+def file_literals(found_strings: list[tuple[tuple[Any, ...], str, str]]) -> list[str]:
+    """The literal values among one document's strings (see `strings`, `literal_secrets`)."""
     found = {
         value
-        for path, key, value in strings(data)
+        for path, key, value in found_strings
         if (path[:2] == ("ops", "credentials") and not REFERENCE.match(value))
         or (_credential_key(key) and looks_random(value))
     }
