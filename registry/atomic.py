@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from registry.errors import RegistryError
@@ -20,6 +21,14 @@ def write_text(path: str | os.PathLike[str], text: str, *, durable: bool = True)
 def write_bytes(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data` in one step. `durable=False` skips the fsync: for caches,
     where a file torn by a power cut reads as corrupt and is rebuilt."""
+    write_chunks(path, (data,), durable=durable)
+
+
+def write_chunks(
+    path: str | os.PathLike[str], chunks: Iterable[bytes | str], *, durable: bool = True
+) -> None:
+    """`write_bytes` of the chunks' concatenation (str as UTF-8), never holding it whole. An
+    exception from `chunks` leaves the old file and no temp file, as a failed write does."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -28,7 +37,8 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, durable: bool = Tr
         raise RegistryError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,13 +65,19 @@ def guarded(fn: F) -> F:
 
 
 def _emit(text: str, output: Path | None = None) -> None:
+    _emit_chunks((text,), output)
+
+
+def _emit_chunks(chunks: Iterable[str], output: Path | None = None) -> None:
+    """Standard output, or FILE replaced in one step (atomically, never torn)."""
     if output is None:
-        sys.stdout.write(text)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
         sys.stdout.flush()
     else:
-        from registry.atomic import write_text
+        from registry.atomic import write_chunks
 
-        write_text(output, text)
+        write_chunks(output, chunks)
 
 
 def _open(root: Path | None, ref: str | None = None) -> Any:
@@ -239,12 +245,11 @@ def render(
     data = rendering.artifact(reg, resolved)
     redact = Redactor(literal_secrets(reg))
     reg.release()  # only the resolved units are written: the loaded files can go first
-    units = rendering.dumps(data["units"], compact=True)  # same strings, C encoder
-    if redact(units) != units:
+    if rendering.secret_units(data, redact):
         raise RegistryError(
             f"refusing to render {env}: a unit holds a literal secret (SEC001); nothing written"
         )
-    _emit(redact(rendering.dumps(data)), output)
+    _emit_chunks(redact.stream(rendering.chunks(data)), output)
 
 
 @app.command()

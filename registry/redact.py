@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 MASK = "[REDACTED]"
 
@@ -61,6 +61,16 @@ class Redactor:
 
     def __init__(self, literals: Iterable[str] = ()) -> None:
         self.literals = sorted({v for v in literals if len(v) >= 4}, key=len, reverse=True)
+
+    def stream(self, pieces: Iterable[str]) -> Iterator[str]:
+        """The redaction of `"".join(pieces)`, piece by piece, for pieces cut at line breaks:
+        no secret pattern spans a line break, nor does a literal without one (any literal
+        with one: the pieces are joined first)."""
+        if any("\n" in literal for literal in self.literals):
+            yield self("".join(pieces))
+            return
+        for piece in pieces:
+            yield self(piece)
 
     def __call__(self, text: str) -> str:
         for literal in self.literals:

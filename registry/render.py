@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from registry.redact import MASK, REFERENCE
+from registry.redact import MASK, REFERENCE, Redactor
 from registry.repo import Registry
 from registry.resolve import Environment
 
@@ -33,6 +34,37 @@ def artifact(reg: Registry, env: Environment) -> dict[str, Any]:
         "units": units,
         "ops": redact_ops(env.ops),
     }
+
+
+def secret_units(data: dict[str, Any], redact: Redactor) -> list[str]:
+    """Ids of the units whose JSON text the redaction layer would change (a literal secret
+    reached a unit: the artifact is refused). One unit at a time, with its key, by the C
+    encoder: the whole text is never held."""
+    return [
+        pid
+        for pid, unit in data["units"].items()
+        if redact(text := dumps({pid: unit}, compact=True)) != text
+    ]
+
+
+def chunks(data: dict[str, Any]) -> Iterator[str]:
+    """`dumps(data)` in pieces, one per unit, each starting at a line break: the text of a
+    10,000-prompt artifact is never held whole (json's indenting encoder builds a list of
+    every token first). `units` is the last key in sorted order: the rest is dumped whole,
+    then each unit as `dumps` indents it at its depth (no line break inside a JSON string)."""
+    units, rest = data["units"], {k: v for k, v in data.items() if k != "units"}
+    if not units or not rest or max(rest) > "units":
+        yield dumps(data)
+        return
+    head = json.dumps(rest, sort_keys=True, indent=2, ensure_ascii=False)
+    yield head[: -len("\n}")] + ',\n  "units": {'
+    last = len(units) - 1
+    for i, pid in enumerate(sorted(units)):
+        body = json.dumps(units[pid], sort_keys=True, indent=2, ensure_ascii=False)
+        body = body.replace("\n", "\n    ")
+        key = json.dumps(pid, ensure_ascii=False)
+        yield f"\n    {key}: {body}{',' if i < last else ''}"
+    yield "\n  }\n}\n"
 
 
 def dumps(data: Any, *, compact: bool = False) -> str:
