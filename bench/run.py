@@ -124,6 +124,11 @@ def main() -> None:
         "registry check --base HEAD~5",
         [reg, "check", "--base", "HEAD~5"],
     )
+    row(
+        "registry diff --base HEAD~5",
+        "registry diff --base HEAD~5",
+        [reg, "diff", "--base", "HEAD~5"],
+    )
     row("registry render prod", "registry render prod", [reg, "render", "prod"])
     schema = HERE.parent / "schemas" / "prompt.schema.json"
     if shutil.which("check-jsonschema", path=str(BIN)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -88,11 +89,16 @@ def _cost(reg: Registry, unit: Unit | None, n_tokens: int | None) -> float | Non
     return round(n_tokens * float(price) / 1_000_000 * 1000, 6) if price is not None else None
 
 
-def compare(head: Registry, base: Registry, envs: Iterable[str] = ()) -> ChangeReport:
-    names = list(envs) or sorted(
+def _env_names(head: Registry, base: Registry, envs: Iterable[str] = ()) -> list[str]:
+    """The environments compared, in report order: those given, or every one (head's first)."""
+    return list(envs) or sorted(
         set(head.environments) | set(base.environments),
         key=lambda n: (n not in head.environments, n),
     )
+
+
+def compare(head: Registry, base: Registry, envs: Iterable[str] = ()) -> ChangeReport:
+    names = _env_names(head, base, envs)
     for name in names:
         if name not in head.environments and name not in base.environments:
             raise RegistryError(f"unknown environment {name!r} at both base and head")
@@ -233,6 +239,63 @@ def check_change(
 BATCH = 2000  # prompts compared at a time: memory stays flat however large the registry
 
 
+@dataclasses.dataclass
+class Comparison:
+    """A change compared a batch of prompts at a time (`compare_batched`)."""
+
+    report: ChangeReport  # as one `compare` of the whole registries gives it
+    review: list[Finding]  # PRM004 and BUDGET003, when asked for
+    secrets: set[str]  # literal values of both sides, for the redaction layer
+
+
+def compare_batched(
+    root: Path,
+    base_ref: str,
+    head_ref: str | None = None,
+    envs: Iterable[str] = (),
+    *,
+    review: bool = False,
+) -> Comparison:
+    """`compare` without holding two whole registries: head (the working tree, or `head_ref`)
+    and base are loaded and compared a batch of prompts at a time, and each batch's registries
+    are released before the next. Units of different prompts depend only on their own files
+    and the shared ones, so the batches add up to the whole comparison."""
+    from registry.filecache import enabled
+    from registry.rules.secrets import literal_secrets
+    from registry.source import GitRef, WorkTree
+
+    base_first = GitRef(root, base_ref)  # an unknown or hostile ref stops here (exit 2)
+    head_first = GitRef(root, head_ref) if head_ref is not None else None
+
+    def source(first: GitRef | None) -> GitRef | WorkTree:
+        if first is None:
+            return WorkTree(root)
+        return GitRef(root, first.ref, repo=first.repo, commit=first.commit)
+
+    cache = enabled()
+    pids = _prompt_ids(head_first or WorkTree(root)) | _prompt_ids(base_first)
+    parts: list[ChangeReport] = []
+    found: list[Finding] = []
+    secrets: set[str] = set()
+    names: list[str] = []
+    for batch in _batches(pids):
+        head = Registry(root, source(head_first), only_prompts=batch, disk_cache=cache)
+        base = Registry(root, source(base_first), only_prompts=batch, disk_cache=cache)
+        names = _env_names(head, base, envs)
+        parts.append(compare(head, base, envs))
+        if review:
+            found += review_findings(head, base, parts[-1])
+        secrets |= literal_secrets(head) | literal_secrets(base)
+        head.release()  # a batch's memory goes before the next batch's comes
+        base.release()
+    total = functools.reduce(_add, parts)
+    order = {name: i for i, name in enumerate(names)}
+    total.changes.sort(  # the order one comparison of the whole would give
+        key=lambda c: (order[c.env], c.diff.status == "tool_order", c.diff.prompt)
+    )
+    return Comparison(total, found, secrets)
+
+
 def check_against(
     root: Path,
     base_ref: str,
@@ -241,37 +304,18 @@ def check_against(
     select_codes: Iterable[str] = (),
     ignore_codes: Iterable[str] = (),
 ) -> CheckResult:
-    """`check --base` without holding two whole registries: the gate's result on the head is
-    given (from the incremental run), and head and base are compared a batch of prompts at a
-    time. Units of different prompts depend only on their own files and the shared ones, so
-    the batches add up to the whole comparison."""
+    """`check --base`: the gate's result on the head is given (from the incremental run); what
+    the change does comes from `compare_batched`."""
     from registry.filecache import enabled
-    from registry.source import GitRef, WorkTree
+    from registry.source import WorkTree
 
-    first = GitRef(root, base_ref)  # an unknown or hostile ref stops here (exit 2)
-    repo, commit = first.repo, first.commit
-    cache = enabled()
-    shared = Registry(root, WorkTree(root), only_prompts=set(), disk_cache=cache)
-    pids = _prompt_ids(WorkTree(root)) | _prompt_ids(first)
-    total: ChangeReport | None = None
-    extra: list[Finding] = []
-    for batch in _batches(pids):
-        head = Registry(root, WorkTree(root), only_prompts=batch, disk_cache=cache)
-        base_source = GitRef(root, base_ref, repo=repo, commit=commit)
-        base = Registry(root, base_source, only_prompts=batch, disk_cache=cache)
-        part = compare(head, base)
-        extra += review_findings(head, base, part)
-        total = part if total is None else _add(total, part)
-        head.release()  # a batch's memory goes before the next batch's comes
-        base.release()
-    assert total is not None
-    envs = set(shared.environments)
-    total.changes.sort(  # the order one comparison of the whole would give
-        key=lambda c: (c.env not in envs, c.env, c.diff.status == "tool_order", c.diff.prompt)
-    )
+    compared = compare_batched(root, base_ref, review=True)
+    shared = Registry(root, WorkTree(root), only_prompts=set(), disk_cache=enabled())
     result = head_result
-    result.findings = finish(shared, [*result.findings, *extra], select_codes, ignore_codes)
-    result.change = total
+    result.findings = finish(
+        shared, [*result.findings, *compared.review], select_codes, ignore_codes
+    )
+    result.change = compared.report
     return result
 
 
@@ -306,16 +350,16 @@ def _add(a: ChangeReport, b: ChangeReport) -> ChangeReport:
     )
 
 
-def change_diff(head: Registry, base: Registry, envs: list[str], fmt: str) -> tuple[str, bool]:
+def change_diff(
+    root: Path, base_ref: str, head_ref: str | None, envs: list[str], fmt: str
+) -> tuple[str, bool]:
     """`registry diff --base REF [--head REF] [ENV…]`: text or JSON, and whether anything moved."""
-    from registry.rules.secrets import literal_secrets
-
-    report = compare(head, base, envs)
-    redact = Redactor(literal_secrets(head) | literal_secrets(base))
+    compared = compare_batched(root, base_ref, head_ref, envs)
+    report = compared.report
     if fmt == "json":
         text = json.dumps(report.as_data(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     else:
         from registry.report.change import text as render_text
 
         text = render_text(report)
-    return redact(text), bool(report.changes)
+    return Redactor(compared.secrets)(text), bool(report.changes)

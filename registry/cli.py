@@ -214,8 +214,9 @@ def diff(
         text, differs = diffcmd.env_diff(reg, names[0], names[1], fmt)
     else:
         from registry.change import change_diff
+        from registry.source import find_root
 
-        text, differs = change_diff(_open(root, head), _open(root, base), names, fmt)
+        text, differs = change_diff(find_root(root), base, head, names, fmt)
     _emit(text)
     raise typer.Exit(1 if exit_code and differs else 0)
 

@@ -150,17 +150,9 @@ def test_shallow_clone(repo_root: Path, tmp_path: Path) -> None:
     assert code == 1 and "DRIFT001" in out
 
 
-def test_check_base_in_batches_equals_one_comparison(
-    repo_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`check --base` compares a batch of prompts at a time (flat memory); the result is
-    the one a comparison of both whole registries gives, whatever the batch size."""
-    import datetime as dt
-
-    from registry import change
-    from registry.repo import open_registry
-    from registry.report import render
-
+def _many_changes(repo_root: Path) -> None:
+    """A base commit with more prompts, and a working tree that changes, deletes and adds
+    some, and binds one only in prod."""
     bindings = ""
     for i in range(5):
         write_registry(
@@ -174,17 +166,33 @@ def test_check_base_in_batches_equals_one_comparison(
     write_registry(
         repo_root,
         {
-            "prompts/extra1/v1.yaml": "messages:\n  - {role: user, content: 'changed'}\n",
+            "prompts/extra1/v1.yaml": (  # a literal credential of prod's, pasted in a prompt
+                "messages:\n  - {role: user, content: 'changed plain-credential-77'}\n"
+            ),
             "prompts/extra3/v1.yaml": None,  # deleted
             "prompts/extra9/v1.yaml": "messages:\n  - {role: user, content: 'new'}\n",
             "environments/prod.yaml": """\
                 extends: base
-                ops: {credentials: {openai: "${OPENAI_KEY_PROD}"}}
+                ops: {credentials: {openai: "${OPENAI_KEY_PROD}", legacy: plain-credential-77}}
                 params: {temperature: 0.5}
                 prompts: {extra9: {version: 1}}
                 """,
         },
     )
+
+
+def test_check_base_in_batches_equals_one_comparison(
+    repo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check --base` compares a batch of prompts at a time (flat memory); the result is
+    the one a comparison of both whole registries gives, whatever the batch size."""
+    import datetime as dt
+
+    from registry import change
+    from registry.repo import open_registry
+    from registry.report import render
+
+    _many_changes(repo_root)
     today = dt.date(2026, 1, 1)
     whole = change.check_change(
         open_registry(repo_root), open_registry(repo_root, "main"), today=today
@@ -198,6 +206,43 @@ def test_check_base_in_batches_equals_one_comparison(
         head = check(open_registry(repo_root), today=today)
         batched = change.check_against(repo_root, "main", head)
         assert render(batched, "json") == expected, size
+
+
+@pytest.mark.parametrize(
+    ("base", "head", "envs"),
+    [("main", None, []), ("main", None, ["staging", "prod"]), ("HEAD~1", "HEAD", ["prod"])],
+)
+def test_diff_base_in_batches_equals_one_comparison(
+    repo_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    base: str,
+    head: str | None,
+    envs: list[str],
+) -> None:
+    """`diff --base` too: the same text and JSON as comparing both whole registries."""
+    from registry import change
+    from registry.redact import Redactor
+    from registry.repo import open_registry
+    from registry.report.change import text
+    from registry.rules.secrets import literal_secrets
+
+    _many_changes(repo_root)
+    head_reg, base_reg = open_registry(repo_root, head), open_registry(repo_root, base)
+    whole = change.compare(head_reg, base_reg, envs)
+    redact = Redactor(literal_secrets(head_reg) | literal_secrets(base_reg))
+    expected = {
+        "text": redact(text(whole)),
+        "json": redact(json.dumps(whole.as_data(), indent=2, sort_keys=True, ensure_ascii=False))
+        + "\n",
+    }
+    assert whole.changes
+    for out in expected.values():  # the working tree pasted prod's literal credential
+        assert ("[REDACTED]" in out) == (head is None) and "plain-credential-77" not in out
+    for size in (1, 2, 1000):
+        monkeypatch.setattr(change, "BATCH", size)
+        for fmt in ("text", "json"):
+            out, differs = change.change_diff(repo_root, base, head, envs, fmt)
+            assert (out, differs) == (expected[fmt], True), (size, fmt)
 
 
 def git_repo(root: Path) -> object:
