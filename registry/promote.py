@@ -88,19 +88,31 @@ class _Sim:
         self.doc = reg.layers[to]
         self.data: dict[str, Any] = copy.deepcopy(self.doc.data)
 
-    def resolve(self, data: dict[str, Any] | None = None) -> Environment:
+    def resolve(
+        self, data: dict[str, Any] | None = None, only: list[str] | None = None
+    ) -> Environment:
+        """TO resolved with `data` as its overlay (every unit, or those of `only`: planning one
+        prompt re-resolves that prompt alone, not the whole environment each time)."""
         original = self.doc.data
+        memo = self.reg.memo
+        known = set(memo)
         try:
             self.doc.data = data if data is not None else self.data
-            return resolve_environment(self.reg, self.to)
+            return resolve_environment(self.reg, self.to, only)
         finally:
             self.doc.data = original
+            for key in set(memo) - known:  # merges of a trial overlay are never asked for again
+                if key[0] == "merged":
+                    del memo[key]
 
-    def try_ops(self, ops: list[Op]) -> Environment:
+    def unit(self, pid: str, ops: list[Op] | None = None) -> Unit | None:
+        """`pid`'s unit in TO, with `ops` tried on the overlay first."""
+        if not ops:
+            return self.resolve(only=[pid]).prompts.get(pid)
         trial = copy.deepcopy(self.data)
         for op in ops:
             _apply(trial, op)
-        return self.resolve(trial)
+        return self.resolve(trial, [pid]).prompts.get(pid)
 
     def commit(self, ops: list[Op]) -> None:
         data = copy.deepcopy(self.data)  # a new object: resolution memoizes by identity
@@ -122,8 +134,8 @@ def plan(reg: Registry, src: str, to: str, prompts: list[str] | None = None) -> 
             raise RegistryError(f"prompt {pid!r} is bound in neither {src} nor {to}")
     ops: list[Op] = []
     for pid in wanted:
-        ops += _plan_unit(sim, pid, source, sim.resolve())
-    final = sim.resolve()
+        ops += _plan_unit(sim, pid, source)
+    final = sim.resolve(only=wanted)
     for pid in wanted:
         a, b = source.prompts.get(pid), final.prompts.get(pid)
         if (a.fingerprint if a else None) != (b.fingerprint if b else None):
@@ -134,19 +146,19 @@ def plan(reg: Registry, src: str, to: str, prompts: list[str] | None = None) -> 
 FIELDS = ("version", "model", "params", "tools", "rag", "routing")
 
 
-def _plan_unit(sim: _Sim, pid: str, source: Environment, target: Environment) -> list[Op]:
-    want, have = source.prompts.get(pid), target.prompts.get(pid)
+def _plan_unit(sim: _Sim, pid: str, source: Environment) -> list[Op]:
+    want, have = source.prompts.get(pid), sim.unit(pid)
     if want is None:
         return _do(sim, [(("prompts", pid), None)])  # JSON Merge Patch null: unbind
     if have is not None and have.fingerprint == want.fingerprint:
         return []
     ops: list[Op] = []
     for field in FIELDS:
-        current = sim.resolve().prompts.get(pid)
+        current = sim.unit(pid)
         if current is not None and _field(current, field) == _field(want, field):
             continue
         for option in _candidates(sim, pid, want, source, current, field):
-            unit = sim.try_ops(option).prompts.get(pid)
+            unit = sim.unit(pid, option)
             if unit is not None and _field(unit, field) == _field(want, field):
                 ops += _do(sim, option)
                 break

@@ -8,7 +8,7 @@ to edit. The unit is what gets fingerprinted, diffed and deployed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from registry.findings import Finding, make
@@ -179,13 +179,17 @@ def merged_layers(chain: list[Document], memo: dict[Any, Any] | None = None) -> 
     return merged
 
 
-def resolve_environment(reg: Registry, env: str) -> Environment:
+def resolve_environment(
+    reg: Registry, env: str, only: Collection[str] | None = None
+) -> Environment:
+    """Every bound unit of `env` (of the registry's `only_prompts`, or of `only`: a unit
+    depends on its own prompt's files and the shared ones, never on other units)."""
     chain, findings, complete = layer_chain(reg, env)
     merged = merged_layers(chain, reg.memo)
     builder = _UnitBuilder(reg, chain, merged, findings)
     units = {}
     bound = merged.get("prompts") or {}
-    only = reg.only_prompts
+    only = reg.only_prompts if only is None else only
     wanted = sorted(bound) if only is None else [p for p in sorted(only) if p in bound]
     scopes: list[str | None] = [None] * len(findings)
     broken = []
