@@ -130,6 +130,11 @@ def main() -> None:
         [reg, "diff", "--base", "HEAD~5"],
     )
     row("registry render prod", "registry render prod", [reg, "render", "prod"])
+    row(
+        "registry promote staging prod --dry-run",
+        "registry promote staging prod --dry-run",
+        [reg, "promote", "staging", "prod", "--dry-run"],
+    )
     schema = HERE.parent / "schemas" / "prompt.schema.json"
     if shutil.which("check-jsonschema", path=str(BIN)):
         row(
