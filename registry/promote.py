@@ -102,7 +102,7 @@ class _Sim:
         finally:
             self.doc.data = original
             for key in set(memo) - known:  # merges of a trial overlay are never asked for again
-                if key[0] == "merged":
+                if isinstance(key, tuple) and key[:1] == ("merged",):
                     del memo[key]
 
     def unit(self, pid: str, ops: list[Op] | None = None) -> Unit | None:
