@@ -177,9 +177,10 @@ class FileCache:
                 write_text(gitignore, "*\n")
             for n in sorted(self._dirty):
                 shard = self._shards[n]
+                # loaded YAML has no aliases, so no cycles: the encoder need not look for them
                 write_text(
                     self.dir / f"{n:03d}.json",
-                    json.dumps(shard, separators=(",", ":")),
+                    json.dumps(shard, separators=(",", ":"), check_circular=False),
                     durable=False,
                 )
         except (OSError, RegistryError):

@@ -98,6 +98,9 @@ class _Walker:
         self.deps: set[str] = set()
         self.source: GitRef | None = None  # the commit asked last
         self.limited: tuple[str, ...] = ()  # the paths the walk follows (see `_unmoved`)
+        # the layer files the environments asked last resolved from; None when a chain was
+        # cut short (a missing or broken layer), so no other layer can be ruled out
+        self.layers: set[str] | None = None
 
     def fingerprints(
         self, sha: str, envs: list[str], moved: set[str] | None = None
@@ -128,15 +131,21 @@ class _Walker:
         reg = Registry(self.root, source, only_prompts=set(pids), cache=self.cache)
         out: dict[str, dict[str, str | None]] = {pid: {} for pid in pids}
         self.deps = {"registry.yaml"} | {p.file for p in reg.partials.values()}
+        layers: set[str] | None = set()
         for env in envs:
             resolved = reg.resolve(env) if env in reg.environments else None
             if resolved is not None:
                 self.deps.update(doc.file for doc in resolved.chain)
+            if resolved is None or not resolved.chain_ok:
+                layers = None
+            elif layers is not None:
+                layers.update(doc.file for doc in resolved.chain)
             for pid in pids:
                 unit = resolved.prompts.get(pid) if resolved is not None else None
                 out[pid][env] = unit.fingerprint if unit else None
                 if unit is not None:
                     self.deps.add(f"prompts/{pid}/v{unit.version}.yaml")
+        self.layers = layers
         return out
 
 
@@ -144,6 +153,27 @@ def _more(moved: set[str] | None, files: list[str]) -> set[str] | None:
     """`moved` plus a listed commit's files; None (nothing carried) once a commit lists none
     (a merge, whose files an older git does not name)."""
     return None if moved is None or not files else moved | set(files)
+
+
+def _carried(moved: set[str] | None, layers: set[str] | None, pids: list[str]) -> bool:
+    """True when no moved file is one the units of `pids` resolve from: the layers of the
+    compared environments' chains (`layers`, complete), registry.yaml, partials and the
+    prompts' own folders. Other environments' layers, other prompts' folders and files outside
+    the registry's layout change nothing they resolve to."""
+    if moved is None or layers is None:
+        return False
+    own = set(pids)
+    for f in moved:
+        if f.startswith("environments/"):
+            if f in layers:
+                return False
+        elif f.startswith("prompts/"):
+            parts = f.split("/")
+            if len(parts) < 3 or parts[1] == "_partials" or parts[1] in own:
+                return False
+        elif f == "registry.yaml":
+            return False
+    return True
 
 
 def _unmoved(rel: str, moved: set[str], limited: tuple[str, ...]) -> bool:
@@ -215,7 +245,8 @@ def _walk_since(
 ) -> None:
     seen = dict.fromkeys(pending, 0)
     walker.limited = (*SHARED, *(f"prompts/{pid}" for pid in pending))
-    moved: set[str] | None = None  # files changed since the commit visited last
+    moved: set[str] | None = None  # files changed since the commit resolved last
+    fps: dict[str, dict[str, str | None]] = {}  # the units resolved there: their fingerprints
     for sha, date, author, subject, *files in walk:
         shared = any(f == p or f.startswith(p + "/") for f in files for p in SHARED)
         touched = [
@@ -224,8 +255,13 @@ def _walk_since(
         if not touched:
             moved = _more(moved, files)
             continue
-        fps = walker.fingerprints_of(sha, [a, b], touched, moved)
-        moved = _more(set(), files)
+        if all(pid in fps for pid in touched) and _carried(moved, walker.layers, touched):
+            # nothing they resolve from moved (another environment was tuned, say): the units
+            # resolve as at the commit resolved last, where they differed
+            moved = _more(moved, files)
+        else:
+            fps = walker.fingerprints_of(sha, [a, b], touched, moved)
+            moved = _more(set(), files)
         for pid in touched:
             seen[pid] += 1
             if fps[pid][a] == fps[pid][b]:

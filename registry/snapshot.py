@@ -450,7 +450,8 @@ def _write(path: Path, data: dict[str, Any]) -> None:
         gitignore = path.parent.parent / ".gitignore"
         if not gitignore.exists():
             write_text(gitignore, "*\n")
-        write_text(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False), durable=False)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, check_circular=False)
+        write_text(path, text, durable=False)  # (no cycles: the data is built from loaded YAML)
     except (OSError, RegistryError):
         return  # a read-only checkout: run without a snapshot
 

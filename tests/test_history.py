@@ -116,12 +116,43 @@ def test_check_says_since_when_the_drift_exists(repo: git.Repo) -> None:
     assert f"answer: drifting since {hotfix[:12]}" in text
 
 
+def test_since_does_not_resolve_commits_that_only_tune_another_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_registry(tmp_path / "repo")
+    edit(
+        root,
+        "environments/prod.yaml",
+        "extends: base\n",
+        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
+    )
+    repo = init_repo(root)
+    first = commit_all(repo, "initial registry, prod drifted")
+    dev = root / "environments/dev.yaml"
+    for n in range(5):
+        dev.write_text(f"extends: base\nprompts: {{answer: {{params: {{temperature: 0.{n}}}}}}}\n")
+        commit_all(repo, f"tune dev {n}")
+    resolved: list[str] = []
+    plain = history._Walker.fingerprints_of
+
+    def counting(self: Any, sha: str, *args: Any, **kw: Any) -> Any:
+        resolved.append(sha)
+        return plain(self, sha, *args, **kw)
+
+    monkeypatch.setattr(history._Walker, "fingerprints_of", counting)
+    since = history.drift_since(root, ["answer"], "staging", "prod")
+    assert since["answer"] is not None and since["answer"].commit == first
+    assert resolved == [repo.head.commit.hexsha]  # the five older commits carry its answer
+    repo.close()
+
+
 # -- walks carry resolved paths between commits: the same answers as resolving every path ---------
 OPS = st.sampled_from(
     [
         ("temp", "prod"),
         ("temp", "staging"),
         ("temp", "dev"),
+        ("parent", "staging"),
         ("v2", "staging"),
         ("v2", "prod"),
         ("drop_v2", ""),
@@ -142,7 +173,8 @@ def _overlay(env: str, state: dict[str, Any]) -> str:
     if state.get("version") == 2:
         bits.append("version: 2")
     prompts = f"prompts: {{answer: {{{', '.join(bits)}}}}}\n" if bits else ""
-    return f'extends: base\nops: {{credentials: {{openai: "${{K_{env.upper()}}}"}}}}\n{prompts}'
+    parent = state.get("parent", "base")
+    return f'extends: {parent}\nops: {{credentials: {{openai: "${{K_{env.upper()}}}"}}}}\n{prompts}'
 
 
 def _apply(repo: git.Repo, root: Path, op: tuple[str, str], n: int, envs: dict[str, Any]) -> None:
@@ -152,6 +184,8 @@ def _apply(repo: git.Repo, root: Path, op: tuple[str, str], n: int, envs: dict[s
     partial = root / "prompts/_partials/tone.j2"
     if kind == "temp":
         envs[arg]["temp"] = round(0.1 * (n % 9), 1)
+    elif kind == "parent":  # staging moves onto dev and back: dev's edits reach it, then not
+        envs[arg]["parent"] = "dev" if envs[arg].get("parent", "base") == "base" else "base"
     elif kind == "v2":
         v2.write_text(answer.read_text().replace("Answer briefly.", f"Answer in full ({n})."))
         envs[arg]["version"] = 2
