@@ -3,8 +3,10 @@
     python bench/generate.py 10000 --commits 3000      # once
     python bench/run.py bench/out/reg10000 --runs 3
 
-Each measurement runs in a fresh process; the table shows the median of `--runs` runs, the
-ratio to the floor, and the peak RSS of the measured process (with its children).
+Each measurement runs in a fresh process. The rows are measured in `--runs` rounds (each
+round runs every row once), so drift in the machine's speed reaches every row alike; the table
+shows each row's median, its ratio to the floor, and the peak RSS of the measured process
+(with its children).
 """
 
 from __future__ import annotations
@@ -50,29 +52,45 @@ print(dt, rss, p.returncode)
 """
 
 
-def measure(
-    cmd: list[str],
-    cwd: Path,
-    runs: int,
-    prepare: list[str] | None = None,
-    env: dict[str, str] | None = None,
-) -> dict[str, float]:
-    times, rss, code = [], 0, 0
-    for _ in range(runs):
-        if prepare:
-            subprocess.run(prepare, cwd=cwd, check=True, shell=False)
+class Row:
+    """One measured command: its samples, one per round."""
+
+    def __init__(
+        self,
+        name: str,
+        command: str,
+        cmd: list[str],
+        prepare: list[str] | None = None,
+        after: list[str] | None = None,
+    ) -> None:
+        self.name, self.command, self.cmd = name, command, cmd
+        self.prepare, self.after = prepare, after
+        self.times: list[float] = []
+        self.rss, self.exit = 0, 0
+
+    def run_once(self, cwd: Path) -> float:
+        if self.prepare:
+            subprocess.run(self.prepare, cwd=cwd, check=True)
         out = subprocess.run(
-            [sys.executable, "-c", WRAP, *cmd],
+            [sys.executable, "-c", WRAP, *self.cmd],
             cwd=cwd,
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, **(env or {})},
         )
+        if self.after:
+            subprocess.run(self.after, cwd=cwd, check=True)
         seconds, peak, code = out.stdout.split()
-        times.append(float(seconds))
-        rss = max(rss, int(peak))
-    return {"seconds": statistics.median(times), "rss_mb": rss / 1024, "exit": int(code)}
+        self.times.append(float(seconds))
+        self.rss, self.exit = max(self.rss, int(peak)), int(code)
+        return float(seconds)
+
+    def result(self) -> dict[str, float]:
+        return {
+            "seconds": statistics.median(self.times),
+            "rss_mb": self.rss / 1024,
+            "exit": self.exit,
+        }
 
 
 def main() -> None:
@@ -89,22 +107,6 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(PACKAGE)], check=True)
     prompt_files = sorted(str(p) for p in (root / "prompts").rglob("*.yaml"))
     n_prompts = len({Path(p).parent.name for p in prompt_files})
-    rows: list[tuple[str, str, dict[str, float]]] = []
-
-    def row(name: str, command: str, cmd: list[str], **kw: object) -> None:
-        result = measure(cmd, root, args.runs, **kw)  # type: ignore[arg-type]
-        rows.append((name, command, result))
-        print(f"{name:45s} {result['seconds']:8.2f} s  {result['rss_mb']:7.0f} MB", flush=True)
-
-    row(
-        "floor: YAML C-loader + Environment.parse (1 process)",
-        "python -c FLOOR <registry>",
-        [sys.executable, "-c", FLOOR, str(root)],
-    )
-    row("registry validate (cold, no cache)", "registry validate", [reg, "validate"], prepare=clear)
-    row("registry validate (warm)", "registry validate", [reg, "validate"])
-    row("registry check (cold, no cache)", "registry check", [reg, "check"], prepare=clear)
-    row("registry check (warm, nothing changed)", "registry check", [reg, "check"])
     touch = [
         sys.executable,
         "-c",
@@ -112,49 +114,64 @@ def main() -> None:
         "for p in sys.argv[1:]:\n q=pathlib.Path(p); q.write_text(q.read_text()+'#\\n')",
         *prompt_files[:3],
     ]
-    row(
-        "registry check (warm, 3 prompt files changed)",
-        "registry check",
-        [reg, "check"],
-        prepare=touch,
-    )
-    subprocess.run(["git", "checkout", "-q", "--", "prompts"], cwd=root, check=True)
-    row(
-        "registry check --base HEAD~5",
-        "registry check --base HEAD~5",
-        [reg, "check", "--base", "HEAD~5"],
-    )
-    row(
-        "registry diff --base HEAD~5",
-        "registry diff --base HEAD~5",
-        [reg, "diff", "--base", "HEAD~5"],
-    )
-    row("registry render prod", "registry render prod", [reg, "render", "prod"])
-    row(
-        "registry promote staging prod --dry-run",
-        "registry promote staging prod --dry-run",
-        [reg, "promote", "staging", "prod", "--dry-run"],
-    )
+    restore = ["git", "checkout", "-q", "--", "prompts"]
     schema = HERE.parent / "schemas" / "prompt.schema.json"
+    rows = [
+        Row(
+            "floor: YAML C-loader + Environment.parse (1 process)",
+            "python -c FLOOR <registry>",
+            [sys.executable, "-c", FLOOR, str(root)],
+        ),
+        Row("registry validate (cold, no cache)", "registry validate", [reg, "validate"], clear),
+        Row("registry validate (warm)", "registry validate", [reg, "validate"]),
+        Row("registry check (cold, no cache)", "registry check", [reg, "check"], clear),
+        Row("registry check (warm, nothing changed)", "registry check", [reg, "check"]),
+        Row(
+            "registry check (warm, 3 prompt files changed)",
+            "registry check",
+            [reg, "check"],
+            prepare=touch,
+            after=restore,
+        ),
+    ]
+    for what in (
+        ["check", "--base", "HEAD~5"],
+        ["diff", "--base", "HEAD~5"],
+        ["render", "prod"],
+        ["promote", "staging", "prod", "--dry-run"],
+    ):
+        command = " ".join(["registry", *what])
+        rows.append(Row(command, command, [reg, *what]))
     if shutil.which("check-jsonschema", path=str(BIN)):
-        row(
-            "peer: check-jsonschema (prompt files only)",
-            "check-jsonschema --base-uri <schema> --schemafile <schema> <prompt files>",
-            [
-                str(BIN / "check-jsonschema"),
-                "--base-uri",
-                schema.as_uri(),
-                "--schemafile",
-                str(schema),
-                *prompt_files,
-            ],
+        rows.append(
+            Row(
+                "peer: check-jsonschema (prompt files only)",
+                "check-jsonschema --base-uri <schema> --schemafile <schema> <prompt files>",
+                [
+                    str(BIN / "check-jsonschema"),
+                    "--base-uri",
+                    schema.as_uri(),
+                    "--schemafile",
+                    str(schema),
+                    *prompt_files,
+                ],
+            )
         )
     if shutil.which("yamllint", path=str(BIN)):
-        row(
-            "peer: yamllint (all YAML)",
-            "yamllint -d relaxed .",
-            [str(BIN / "yamllint"), "-d", "relaxed", "."],
+        rows.append(
+            Row(
+                "peer: yamllint (all YAML)",
+                "yamllint -d relaxed .",
+                [str(BIN / "yamllint"), "-d", "relaxed", "."],
+            )
         )
+    # Rounds, not row after row: this machine's speed drifts over minutes, and a ratio should
+    # compare samples taken close together. Each round runs every row once, in table order (a
+    # warm row follows the cold row that fills its cache).
+    for n in range(1, args.runs + 1):
+        for row in rows:
+            seconds = row.run_once(root)
+            print(f"round {n}  {row.name:47s} {seconds:8.2f} s", flush=True)
     example = HERE.parent
     subprocess.run([reg, "validate"], cwd=example, capture_output=True, check=False)  # warm
     small: list[tuple[str, str, dict[str, float]]] = []
@@ -163,10 +180,13 @@ def main() -> None:
         ("registry validate (this repository's example registry, warm)", [reg, "validate"]),
         ("registry check (this repository's example registry, warm)", [reg, "check"]),
     ):
-        result = measure(cmd, example, max(args.runs, 11))
-        small.append((name, " ".join(["registry", *cmd[1:]]), result))
-        print(f"{name:45s} {result['seconds']:8.2f} s  {result['rss_mb']:7.0f} MB", flush=True)
-    write(args.out, root, n_prompts, rows, args.runs, small)
+        row = Row(name, " ".join(["registry", *cmd[1:]]), cmd)
+        for _ in range(max(args.runs, 11)):
+            row.run_once(example)
+        small.append((row.name, row.command, row.result()))
+        print(f"{name:47s} {row.result()['seconds']:8.2f} s", flush=True)
+    table = [(r.name, r.command, r.result()) for r in rows]
+    write(args.out, root, n_prompts, table, args.runs, small)
 
 
 def _show(root: Path) -> str:
@@ -201,8 +221,8 @@ def write(
         f"{platform.python_version()}, {platform.system()} — {time.strftime('%Y-%m-%d')}.",
         f"Registry: `bench/generate.py {n} --commits {commits.rstrip() and int(commits) - 1}` — "
         f"{n} prompts × 3 environments, {size / 1e6:.1f} MB of YAML, {commits} commits.",
-        f"Command: `python bench/run.py {_show(root)} --runs {runs}` (median of {runs} runs; RSS "
-        "is the peak of the measured process tree).",
+        f"Command: `python bench/run.py {_show(root)} --runs {runs}` (median of {runs} rounds, "
+        "each running every row once; RSS is the peak of the measured process tree).",
         "",
         "| what | command | median s | × floor | peak RSS MB | exit |",
         "|---|---|---:|---:|---:|---:|",
