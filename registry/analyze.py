@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator, Mapping
+from json.encoder import encode_basestring_ascii as _ascii
 from typing import Any
 
 from registry import schema
@@ -141,6 +142,9 @@ class FileResult:
         return Document(self.rel, self.data, anchors=self.anchors, raw=raw, store=store)
 
 
+EAGER_POSITIONS = 64 * 1024  # bytes: a layer this large keeps the positions of its first parse
+
+
 class PositionStore:
     """Positions of one large file (an environment layer) in the file cache, next to its
     analysis: read only when a finding or a diff needs a position the anchors lack.
@@ -169,6 +173,14 @@ class PositionStore:
             return None  # another version of the file, or torn: parse the file again
         return _Sorted(body)
 
+    def keep(self, doc: Document, size: int) -> None:
+        """Store the positions of a layer just parsed (`doc` has them) when it is large and
+        this process owns its shard: the next run that needs one of its positions finds it
+        without parsing the layer again (a run after one changed prompt of a drifting unit
+        took 0.8 s instead of 0.4 s, mostly parsing a 10,000-binding base layer once more)."""
+        if size >= EAGER_POSITIONS and self.disk.owns(self.key):
+            self.save(doc.positions, doc.key_positions)
+
     def save(
         self,
         positions: Mapping[Any, tuple[int, int]],
@@ -185,7 +197,9 @@ class PositionStore:
 
 
 def _path_key(path: Any) -> str:
-    return json.dumps(list(path), separators=(",", ":"), ensure_ascii=True)
+    """Compact ASCII JSON of a path (text keys and list indexes), as `json.dumps` writes it;
+    the C string encoder directly, as a table of a 10,000-binding layer holds 45,000 paths."""
+    return "[" + ",".join(_ascii(p) if type(p) is str else str(p) for p in path) + "]"
 
 
 class _Sorted(Mapping[Any, tuple[int, int]]):

@@ -124,10 +124,14 @@ class FileCache:
             return []
         return [v[1] for v in found if isinstance(v, list) and len(v) == 2]
 
+    def owns(self, slot: str) -> bool:
+        """Whether this process writes the shard of `slot` (see `part`)."""
+        n = int(slot[:2], 16) % SHARDS
+        return self.part is None or n % self.part[1] == self.part[0]
+
     def put(self, k: tuple[str, str], entry: Any) -> None:
         slot, content = k
-        n = int(slot[:2], 16) % SHARDS
-        if self.part is not None and n % self.part[1] != self.part[0]:
+        if not self.owns(slot):
             return  # another process owns that shard
         shard = self._shard(slot)
         found = shard.get(slot)

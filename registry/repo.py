@@ -83,6 +83,8 @@ class Registry:
                 from registry.filecache import key
 
                 store = PositionStore(disk, key(kind, rel, raw))
+                if full is not None:
+                    store.keep(full, len(raw))
             self._place(places[rel][1], result, result.document(raw, full, store))
         self.settings = Settings.from_data(self.settings_doc.data if self.settings_doc else None)
         self.environments = self._environment_names()

@@ -8,8 +8,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from registry import filecache
@@ -178,6 +181,46 @@ def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
     table = next((tmp_path / ".registry-cache").rglob("k-positions-values.tsv"))
     table.write_bytes(table.read_bytes().replace(b"\t2\t", b"\t3\t", 1))
     assert store.load("values") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(), st.integers(min_value=0, max_value=10**6)), max_size=6))
+def test_position_keys_are_the_json_of_the_path(path: list[Any]) -> None:
+    from registry.analyze import _path_key
+
+    key = _path_key(tuple(path))
+    assert key == json.dumps(path, separators=(",", ":"), ensure_ascii=True)
+    assert json.loads(key) == path
+
+
+def test_a_large_layer_is_not_parsed_again_for_a_position(
+    drifting: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large layer keeps the positions of its first parse: the run after a drifting prompt
+    changed needs one of them for the drift report and reads it without parsing the layer
+    (small layers are parsed again: that is cheaper than storing their positions)."""
+    from registry import load
+
+    base = drifting / "environments/base.yaml"
+    padding = "".join(f"# note {i:05d} {'x' * 60}\n" for i in range(1100))  # past 64 KB
+    base.write_text(base.read_text() + padding)
+    check(drifting)
+    assert list((drifting / ".registry-cache").rglob("*-positions-values.tsv"))
+    prompt = drifting / "prompts/answer/v2.yaml"
+    prompt.write_text(prompt.read_text() + "# edited\n")
+    parsed: list[str] = []
+    plain = load.load_text
+
+    def counting(text: str, file: str, **kw: Any) -> Any:
+        parsed.append(file)
+        return plain(text, file, **kw)
+
+    monkeypatch.setattr(load, "load_text", counting)
+    warm = check(drifting)
+    assert "prompts/answer/v2.yaml" in parsed and "environments/base.yaml" not in parsed
+    monkeypatch.undo()
+    shutil.rmtree(drifting / ".registry-cache")
+    assert warm == check(drifting) and "models.chat" in warm[1]
 
 
 def test_edits_replace_cache_entries_instead_of_piling_up(drifting: Path) -> None:
