@@ -91,10 +91,16 @@ def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
 
 
 def show_unit(reg: Registry, env: str, prompt: str) -> str:
-    resolved = reg.resolve(env)
+    resolved = reg.resolve_only(env, [prompt])  # the one unit, not the whole environment
     unit = resolved.prompts.get(prompt)
     if unit is None:
-        known = ", ".join(sorted(resolved.prompts)) or "none"
+        bound = sorted(resolved.merged.get("prompts") or {})
+        if prompt in bound:
+            raise RegistryError(
+                f"prompt {prompt!r} is bound in {env} but does not resolve "
+                "(`registry validate` says why)"
+            )
+        known = ", ".join(bound) or "none"
         raise RegistryError(f"prompt {prompt!r} is not bound in {env} (bound: {known})")
     lines = [
         f"{prompt} in {env}",

@@ -231,13 +231,25 @@ class Registry:
     def resolve(self, env: str) -> Environment:
         """The resolved environment (units, ops, fingerprint). Unknown env: RegistryError."""
         if env not in self._resolved:
-            if env not in self.environments:
-                known = ", ".join(self.environments) or "none"
-                raise RegistryError(f"unknown environment {env!r} (known: {known})")
+            self._known(env)
             from registry.resolve import resolve_environment
 
             self._resolved[env] = resolve_environment(self, env)
         return self._resolved[env]
+
+    def resolve_only(self, env: str, prompts: Collection[str]) -> Environment:
+        """`env` with only the units of `prompts` built (a unit depends on its own prompt's
+        files and the shared ones, never on other units); its fingerprint covers those
+        alone. Not kept: `resolve` still builds the whole environment."""
+        self._known(env)
+        from registry.resolve import resolve_environment
+
+        return resolve_environment(self, env, only=prompts)
+
+    def _known(self, env: str) -> None:
+        if env not in self.environments:
+            known = ", ".join(self.environments) or "none"
+            raise RegistryError(f"unknown environment {env!r} (known: {known})")
 
     def resolve_all(self) -> dict[str, Environment]:
         return {name: self.resolve(name) for name in self.environments}

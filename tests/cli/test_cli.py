@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -112,3 +113,38 @@ def test_select_ignore_and_severity_overrides(reg_root: Path) -> None:
     write_registry(reg_root, {"registry.yaml": "rules: {PIN001: warning, CACHE002: 'off'}\n"})
     code, out = run("validate", "--root", str(reg_root))
     assert code == 0 and "warning PIN001" in out and "CACHE002" not in out
+
+
+def test_show_builds_one_unit_and_shows_what_the_whole_environment_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`show` resolves the one unit it shows; its text is what a whole-environment resolution
+    gives, for every environment and prompt of this repository's own registry."""
+    import registry
+    from registry import diffcmd, resolve
+
+    root = Path(__file__).resolve().parents[2]
+    reg = registry.open(root)
+    asked: list[Any] = []
+    plain = resolve.resolve_environment
+
+    def recording(r: Any, env: str, only: Any = None) -> Any:
+        asked.append(only)
+        return plain(r, env, only)
+
+    pairs = [(env, pid) for env in reg.environments for pid in sorted(reg.resolve(env).prompts)]
+    with monkeypatch.context() as m:  # the whole environment, resolved as `render` does
+        m.setattr(reg, "resolve_only", lambda env, _prompts: reg.resolve(env))
+        whole = {pair: diffcmd.show_unit(reg, *pair) for pair in pairs}
+    monkeypatch.setattr(resolve, "resolve_environment", recording)
+    for (env, pid), text in whole.items():
+        assert diffcmd.show_unit(reg, env, pid) == text
+    assert len(pairs) >= 9 and asked == [[pid] for _env, pid in pairs]
+
+
+def test_show_a_bound_prompt_that_does_not_resolve(reg_root: Path) -> None:
+    (reg_root / "prompts/answer/v1.yaml").unlink()
+    code, out = run("show", "prod", "answer", "--root", str(reg_root))
+    assert code == 2 and "bound in prod but does not resolve" in out
+    code, out = run("show", "prod", "nope", "--root", str(reg_root))
+    assert code == 2 and "not bound in prod (bound: answer, classify)" in out
