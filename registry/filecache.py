@@ -20,8 +20,7 @@ from typing import Any
 from registry import __version__
 
 DIRNAME = ".registry-cache"
-SHARDS = 1024  # small shards: a warm run touching a few files reads a few small shards
-PREFIX = 3  # hex digits of a slot that name its shard (16**PREFIX >= SHARDS)
+SHARDS = 256  # small shards: a warm run touching a few files reads a few small shards
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,18 +74,13 @@ def key(kind: str, rel: str, raw: bytes) -> tuple[str, str]:
     slot = hashlib.sha256(f"{kind}\0{rel}".encode()).hexdigest()[:32]
     parts = rel.split("/")
     if kind == "prompt" and len(parts) >= 3:
-        slot = f"{shard_of(parts[1]):0{PREFIX}x}{slot[PREFIX:]}"
+        slot = f"{shard_of(parts[1]):02x}{slot[2:]}"
     return slot, hashlib.sha256(raw).hexdigest()
-
-
-def _number(slot: str) -> int:
-    """The shard holding a slot's entries."""
-    return int(slot[:PREFIX], 16) % SHARDS
 
 
 def shard_of(prompt: str) -> int:
     """The shard holding a prompt's files."""
-    return int.from_bytes(hashlib.sha256(prompt.encode()).digest()[:2], "big") % SHARDS
+    return hashlib.sha256(prompt.encode()).digest()[0] % SHARDS
 
 
 class FileCache:
@@ -102,14 +96,14 @@ class FileCache:
         self.part = part
 
     def _shard(self, slot: str) -> dict[str, Any]:
-        n = _number(slot)
+        n = int(slot[:2], 16) % SHARDS
         if n not in self._shards:
             self._shards[n] = self._read(n)
         return self._shards[n]
 
     def _read(self, n: int) -> dict[str, Any]:
         try:
-            data = json.loads((self.dir / f"{n:04d}.json").read_text("utf-8"))
+            data = json.loads((self.dir / f"{n:03d}.json").read_text("utf-8"))
         except (OSError, ValueError):
             return {}  # missing or corrupt: rebuilt on save
         return data if isinstance(data, dict) else {}
@@ -132,7 +126,7 @@ class FileCache:
 
     def owns(self, slot: str) -> bool:
         """Whether this process writes the shard of `slot` (see `part`)."""
-        n = _number(slot)
+        n = int(slot[:2], 16) % SHARDS
         return self.part is None or n % self.part[1] == self.part[0]
 
     def put(self, k: tuple[str, str], entry: Any) -> None:
@@ -144,7 +138,7 @@ class FileCache:
         versions: list[Any] = found if isinstance(found, list) else []
         others = [v for v in versions if isinstance(v, list) and v[:1] != [content]]
         shard[slot] = [[content, entry], *others][:KEEP]
-        self._dirty.add(_number(slot))
+        self._dirty.add(int(slot[:2], 16) % SHARDS)
 
     def _prune(self) -> None:
         """Remove the caches of other tool versions: they are never read again."""
@@ -189,7 +183,7 @@ class FileCache:
                 shard = self._shards[n]
                 # loaded YAML has no aliases, so no cycles: the encoder need not look for them
                 write_text(
-                    self.dir / f"{n:04d}.json",
+                    self.dir / f"{n:03d}.json",
                     json.dumps(shard, separators=(",", ":"), check_circular=False),
                     durable=False,
                 )
