@@ -78,6 +78,11 @@ def key(kind: str, rel: str, raw: bytes) -> tuple[str, str]:
     return slot, hashlib.sha256(raw).hexdigest()
 
 
+def _number(slot: str) -> int:
+    """The shard holding a slot's entries (its first two hex digits)."""
+    return int(slot[:2], 16) % SHARDS
+
+
 def shard_of(prompt: str) -> int:
     """The shard holding a prompt's files."""
     return hashlib.sha256(prompt.encode()).digest()[0] % SHARDS
@@ -96,7 +101,7 @@ class FileCache:
         self.part = part
 
     def _shard(self, slot: str) -> dict[str, Any]:
-        n = int(slot[:2], 16) % SHARDS
+        n = _number(slot)
         if n not in self._shards:
             self._shards[n] = self._read(n)
         return self._shards[n]
@@ -126,7 +131,7 @@ class FileCache:
 
     def owns(self, slot: str) -> bool:
         """Whether this process writes the shard of `slot` (see `part`)."""
-        n = int(slot[:2], 16) % SHARDS
+        n = _number(slot)
         return self.part is None or n % self.part[1] == self.part[0]
 
     def put(self, k: tuple[str, str], entry: Any) -> None:
@@ -138,7 +143,7 @@ class FileCache:
         versions: list[Any] = found if isinstance(found, list) else []
         others = [v for v in versions if isinstance(v, list) and v[:1] != [content]]
         shard[slot] = [[content, entry], *others][:KEEP]
-        self._dirty.add(int(slot[:2], 16) % SHARDS)
+        self._dirty.add(_number(slot))
 
     def _prune(self) -> None:
         """Remove the caches of other tool versions: they are never read again."""

@@ -157,9 +157,9 @@ def _more(moved: set[str] | None, files: list[str]) -> set[str] | None:
 
 def _carried(moved: set[str] | None, layers: set[str] | None, pids: list[str]) -> bool:
     """True when no moved file is one the units of `pids` resolve from: the layers of the
-    compared environments' chains (`layers`, complete), registry.yaml, partials and the
-    prompts' own folders. Other environments' layers, other prompts' folders and files outside
-    the registry's layout change nothing they resolve to."""
+    compared environments' chains (`layers`, complete), the other shared paths (registry.yaml,
+    partials) and the prompts' own folders. Other environments' layers, other prompts' folders
+    and files outside the registry's layout change nothing they resolve to."""
     if moved is None or layers is None:
         return False
     own = set(pids)
@@ -167,12 +167,12 @@ def _carried(moved: set[str] | None, layers: set[str] | None, pids: list[str]) -
         if f.startswith("environments/"):
             if f in layers:
                 return False
+        elif any(f == p or f.startswith(p + "/") for p in SHARED):
+            return False
         elif f.startswith("prompts/"):
             parts = f.split("/")
-            if len(parts) < 3 or parts[1] == "_partials" or parts[1] in own:
+            if len(parts) < 3 or parts[1] in own:
                 return False
-        elif f == "registry.yaml":
-            return False
     return True
 
 
