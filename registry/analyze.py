@@ -2,7 +2,7 @@
 
 Load (YAML) + JSON Schema + template parse + the per-file rules (`check_file` in a rule
 module) run here, once per file content. The result is plain data — JSON-serializable for the
-cache in `.registry-cache/`, picklable for worker processes — so cold runs spread files over
+cache (`registry.filecache`), picklable for worker processes — so cold runs spread files over
 the cores and warm runs skip unchanged files entirely.
 """
 
@@ -14,9 +14,11 @@ from collections.abc import Iterator, Mapping
 from json.encoder import encode_basestring_ascii as _ascii
 from typing import Any
 
-from registry import schema
-from registry.findings import Finding
+from registry import schema, shapes
+from registry.findings import CODES, SEVERITIES, Finding
 from registry.load import Document, decode, load_bytes
+from registry.shapes import Any as AnyShape
+from registry.shapes import DictOf, ListOf, Opt, Record, Tuple
 
 FACTS_MEMO = 20_000  # template texts remembered per process (their facts are small)
 
@@ -93,6 +95,28 @@ class TemplateFacts:
 
 _FACTS: dict[str, TemplateFacts] = {}
 
+_PIECE = shapes.OneOf(Tuple(str, str), Tuple(str, str, int))
+_FACTS_SHAPE = Record(
+    {
+        "error": Opt(Tuple(str, int)),
+        "reads": DictOf(int),
+        "includes": ListOf(Tuple(str, int)),
+        "unsafe": ListOf(Tuple(str, int)),
+        "pieces": ListOf(_PIECE),
+    }
+)
+_RESULT = Record(
+    {
+        "kind": str,
+        "rel": str,
+        "data": AnyShape,
+        "findings": ListOf(shapes.FINDING),
+        "templates": ListOf(Opt(_FACTS_SHAPE)),
+        "anchors": ListOf(Tuple(ListOf(shapes.OneOf(str, int)), int, int)),
+        "literals": ListOf(str),
+    }
+)
+
 
 @dataclasses.dataclass
 class FileResult:
@@ -121,7 +145,18 @@ class FileResult:
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> FileResult:
+    def from_json(cls, d: Any, kind: str | None = None, rel: str | None = None) -> FileResult:
+        """Back from the cache. Anything but the shape `as_json` writes, or an entry for
+        another kind or path, is a ValueError (the file is analyzed again)."""
+        if (
+            not shapes.ok(d, _RESULT)
+            or kind not in (None, d["kind"])
+            or rel not in (None, d["rel"])
+            or not shapes.ok(d["data"], Opt(str if d["kind"] == "partial" else dict))
+        ):
+            raise ValueError("not a cached analysis of this file")
+        if any(f[0] not in CODES or f[1] not in SEVERITIES for f in d["findings"]):
+            raise ValueError("a cached finding of an unknown code")
         return cls(
             d["kind"],
             d["rel"],
@@ -351,9 +386,9 @@ def analyze_many(
             entry = disk.get(keys[rel])
             if entry is not None:
                 try:
-                    hit = FileResult.from_json(entry)
-                except (KeyError, TypeError, ValueError):
-                    hit = None  # a corrupt entry: analyze again
+                    hit = FileResult.from_json(entry, kind, rel)
+                except ValueError:
+                    hit = None  # not the shape the tool writes: analyze again
             if hit is None and kind == "prompt":
                 hints[rel] = _known_templates(disk.versions(keys[rel][0]))
         if hit is not None:
@@ -377,13 +412,14 @@ def _known_templates(versions: list[Any]) -> dict[str, TemplateFacts]:
     source text: editing one message of a file does not parse the others again."""
     known: dict[str, TemplateFacts] = {}
     for entry in versions:
-        try:
-            messages = (entry["data"] or {}).get("messages") or []
-            for msg, facts in zip(messages, entry["templates"], strict=False):
-                if isinstance(msg, dict) and isinstance(msg.get("content"), str) and facts:
-                    known[msg["content"]] = TemplateFacts.from_json(facts)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            continue  # a corrupt entry: no hint from it
+        if not shapes.ok(entry, _RESULT) or not shapes.ok(entry["data"], Opt(dict)):
+            continue  # not the shape the tool writes: no hint from it
+        messages = (entry["data"] or {}).get("messages")
+        for msg, facts in zip(
+            messages if isinstance(messages, list) else [], entry["templates"], strict=False
+        ):
+            if isinstance(msg, dict) and isinstance(msg.get("content"), str) and facts:
+                known[msg["content"]] = TemplateFacts.from_json(facts)
     return known
 
 

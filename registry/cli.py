@@ -60,8 +60,19 @@ def guarded(fn: F) -> F:
                 err=True,
             )
             raise typer.Exit(3) from None
+        finally:
+            _notes()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _notes() -> None:
+    """What the core noted for the user (why a cache was not used), once, on stderr."""
+    store = sys.modules.get("registry.cachestore")
+    for note in getattr(store, "notes", []):
+        typer.echo(f"registry: note: {note}", err=True)
+    if store is not None:
+        store.notes.clear()
 
 
 def _emit(text: str, output: Path | None = None) -> None:

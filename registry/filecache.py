@@ -1,12 +1,13 @@
-"""The content-addressed cache of per-file analysis under `.registry-cache/`.
+"""The content-addressed cache of per-file analysis.
 
-Keyed by the file's kind, path and bytes (the last two versions of each file are kept), under a
-folder named for the tool version and a hash of the tool's own code, schemas, catalog and the
-installed PyYAML/Jinja2/jsonschema builds, so a cache is never trusted across versions (other
-versions' folders are removed). It is safe to delete, ignored by git (`init` writes the ignore
-rule), and never an error: a corrupt or unreadable shard is ignored and rebuilt, a cache that
-cannot be written is skipped. Entries are JSON (never pickle: a cache folder is not trusted
-input). The run snapshot next to it is `registry.snapshot`.
+Keyed by the file's kind, path and bytes (the last two versions of each file are kept), in the
+registry's folder of the per-user cache (`registry.cachestore`: outside the working tree, every
+file authenticated) under a name for the tool version and a hash of the tool's own code,
+schemas, catalog and the installed PyYAML/Jinja2/jsonschema builds, so a cache is never trusted
+across versions (other versions' folders are removed). It is safe to delete, and never an
+error: a missing, foreign or corrupt shard is ignored and rebuilt, a cache that cannot be
+written is skipped. Entries are JSON (never pickle), and each one is checked for its shape
+before it is used (`FileResult.from_json`). The run snapshot next to it is `registry.snapshot`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from registry import __version__
+from registry import __version__, shapes
 
-DIRNAME = ".registry-cache"
 SHARDS = 256  # small shards: a warm run touching a few files reads a few small shards
 
 
@@ -91,10 +91,14 @@ def shard_of(prompt: str) -> int:
 class FileCache:
     """Shards of `{slot: [[content hash, analysis JSON], ...]}`, newest first and at most
     `KEEP` per file, so editing a file replaces its entry instead of piling up new ones.
-    Loaded on demand, written back when they changed."""
+    Loaded on demand, written back when they changed. Kept in the per-user cache folder
+    (`registry.cachestore`); without one (REGISTRY_CACHE=0, or a folder that cannot be used
+    safely) every lookup misses and nothing is written."""
 
     def __init__(self, root: Path, part: tuple[int, int] | None = None) -> None:
-        self.dir = root / DIRNAME / code_tag()
+        from registry.cachestore import open_store
+
+        self.store = open_store(root, code_tag()) if enabled() else None
         self._shards: dict[int, dict[str, Any]] = {}
         self._dirty: set[int] = set()
         # (i, n): of processes sharing the folder, this one writes shards i, i+n, i+2n...
@@ -107,11 +111,9 @@ class FileCache:
         return self._shards[n]
 
     def _read(self, n: int) -> dict[str, Any]:
-        try:
-            data = json.loads((self.dir / f"{n:03d}.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}  # missing or corrupt: rebuilt on save
-        return data if isinstance(data, dict) else {}
+        raw = self.store.read(f"{n:03d}.json") if self.store is not None else None
+        data = shapes.loads(raw) if raw is not None else None
+        return data if isinstance(data, dict) else {}  # else rebuilt on save
 
     def get(self, k: tuple[str, str]) -> Any:
         slot, content = k
@@ -136,8 +138,8 @@ class FileCache:
 
     def put(self, k: tuple[str, str], entry: Any) -> None:
         slot, content = k
-        if not self.owns(slot):
-            return  # another process owns that shard
+        if self.store is None or not self.owns(slot):
+            return  # no cache, or another process owns that shard
         shard = self._shard(slot)
         found = shard.get(slot)
         versions: list[Any] = found if isinstance(found, list) else []
@@ -145,53 +147,20 @@ class FileCache:
         shard[slot] = [[content, entry], *others][:KEEP]
         self._dirty.add(_number(slot))
 
-    def _prune(self) -> None:
-        """Remove the caches of other tool versions: they are never read again."""
-        import shutil
-
-        parent = self.dir.parent
-        if parent.is_dir():
-            for other in parent.iterdir():
-                if other.is_dir() and not other.is_symlink() and other.name != self.dir.name:
-                    shutil.rmtree(other, ignore_errors=True)
-
     def get_bytes(self, name: str) -> bytes | None:
         """A large entry kept in a file of its own (not loaded with a shard)."""
-        try:
-            return (self.dir / "files" / name).read_bytes()
-        except OSError:
-            return None
+        return self.store.read(name) if self.store is not None else None
 
     def put_bytes(self, name: str, data: bytes) -> None:
-        from registry.atomic import write_bytes
-        from registry.errors import RegistryError
-
-        try:
-            (self.dir / "files").mkdir(parents=True, exist_ok=True)
-            write_bytes(self.dir / "files" / name, data, durable=False)
-        except (OSError, RegistryError):
-            return
+        if self.store is not None:
+            self.store.write(name, data)
 
     def save(self) -> None:
-        """Write changed shards atomically (a shard keeps `KEEP` versions per file)."""
-        from registry.atomic import write_text
-        from registry.errors import RegistryError
-
-        try:
-            if not self.dir.is_dir():
-                self._prune()
-            self.dir.mkdir(parents=True, exist_ok=True)
-            gitignore = self.dir.parent / ".gitignore"
-            if not gitignore.exists():
-                write_text(gitignore, "*\n")
-            for n in sorted(self._dirty):
-                shard = self._shards[n]
-                # loaded YAML has no aliases, so no cycles: the encoder need not look for them
-                write_text(
-                    self.dir / f"{n:03d}.json",
-                    json.dumps(shard, separators=(",", ":"), check_circular=False),
-                    durable=False,
-                )
-        except (OSError, RegistryError):
-            return  # a read-only checkout: run without a cache
+        """Write changed shards (a shard keeps `KEEP` versions per file)."""
+        if self.store is None:
+            return
+        for n in sorted(self._dirty):
+            # loaded YAML has no aliases, so no cycles: the encoder need not look for them
+            text = json.dumps(self._shards[n], separators=(",", ":"), check_circular=False)
+            self.store.write(f"{n:03d}.json", text.encode("utf-8"))
         self._dirty.clear()

@@ -289,7 +289,7 @@ def open_registry(
     only_prompts: Collection[str] | None = None,
 ) -> Registry:
     """Open the registry at (or above) `path`, from the working tree or a git ref.
-    `disk_cache` keeps per-file analysis in `.registry-cache/` (off when REGISTRY_CACHE=0);
+    `disk_cache` keeps per-file analysis in the per-user cache (off when REGISTRY_CACHE=0);
     `only_prompts` loads just those prompts (plus layers, partials and settings)."""
 
     root = find_root(path)

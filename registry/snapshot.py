@@ -1,6 +1,7 @@
 """The run snapshot: a warm `check`/`validate` re-checks only the prompts whose files changed.
 
-After a full run over the working tree, `.registry-cache/<tool tag>/snapshot-<mode>.json` keeps
+After a full run over the working tree, `snapshot-<mode>.json` in the registry's cache folder
+(`registry.cachestore`) keeps
 
 * the stat signature (size, mtime, inode) and content hash of every registry file, and
 * the run's material (`registry.gate.Material`): findings before severities and selection,
@@ -21,14 +22,14 @@ A full run of a large registry is split by prompt between two processes (`_full`
 the shared files and its half of the prompts, and the halves' material adds up to the whole,
 exactly as an incremental run's pieces do.
 
-Like the file cache: keyed by tool version and code hash, JSON only, written atomically, never
-an error (a corrupt or foreign snapshot means a full run). "Since when" walks of git history
+Like the file cache: keyed by tool version and code hash, JSON only, written atomically,
+authenticated, checked for its shape when read back, never an error (a corrupt, foreign or
+odd-shaped snapshot means a full run). "Since when" walks of git history
 depend on HEAD alone; they are kept with the HEAD they were made at.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -40,8 +41,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from registry.findings import Finding
+from registry import shapes
+from registry.findings import CODES, SEVERITIES, Finding
 from registry.rules import scope_of
+from registry.shapes import Any as AnyShape
+from registry.shapes import DictOf, ListOf, OneOf, Opt, Tuple
 
 if TYPE_CHECKING:
     from registry.diff import UnitDiff
@@ -63,15 +67,16 @@ def check(
     ignore_codes: Iterable[str] = (),
 ) -> CheckResult:
     """`registry.gate.check` on the working tree at `root`, incremental over the snapshot."""
+    from registry.cachestore import open_store
     from registry.filecache import code_tag
     from registry.gate import assemble, collect
     from registry.repo import Registry
     from registry.source import WorkTree
 
     mode = "check" if drift else "validate"
-    folder = root / ".registry-cache" / code_tag()
+    store = open_store(root, code_tag())
     started = time.time_ns()
-    old = _load(folder, mode, root)
+    old = _load(store, mode, root) if store is not None else None
     racy_from = old["scanned_at"] - RACY_NS if old is not None else 0
     scanned = scan(root, old["folders"] if old is not None else None, racy_from)
     stats = scanned[0] if scanned is not None else None
@@ -102,7 +107,11 @@ def check(
         drift=drift,
         since_memo=since,
     )
-    if scanned is not None and (changed or old is None or len(since) != known):
+    if (
+        store is not None
+        and scanned is not None
+        and (changed or old is None or len(since) != known)
+    ):
         state = {
             "scanned_at": started,
             "files": _signatures(scanned[0], old, changed or set(), source.digests),
@@ -114,9 +123,9 @@ def check(
             assert old is not None and prompts is not None
             touched = set(old["prompts"]) | {p for p in prompts if p is not None}
             if len(touched) <= DELTA_MAX:
-                _save_delta(folder, mode, old, state, material, touched)
+                _save_delta(store, mode, old, state, material, touched)
                 return result
-        _save_base(folder, mode, root, state, material)
+        _save_base(store, mode, root, state, material)
     return result
 
 
@@ -365,40 +374,91 @@ def _merge(old: Material, new: Material, prompts: set[str]) -> Material:
 
 
 # -- the file ----------------------------------------------------------------------------------
-def _paths(folder: Path, mode: str) -> tuple[Path, Path]:
-    return folder / f"snapshot-{mode}.json", folder / f"snapshot-{mode}.delta.json"
+_SIGNATURE = Tuple(int, int, int, Opt(str))
+_LISTING = Tuple(int, int, ListOf(str), ListOf(str))
+_ORIGIN = Opt(Tuple(str, int, int))
+_DIFF = Tuple(
+    str,
+    str,
+    Opt(str),
+    Opt(str),
+    ListOf(
+        Tuple(
+            str,
+            ListOf(AnyShape),
+            ListOf(AnyShape),
+            _ORIGIN,
+            _ORIGIN,
+            Opt(ListOf(str)),
+            ListOf(OneOf(str, int)),
+        )
+    ),
+)
+_MATERIAL = {
+    "findings": ListOf(Tuple(shapes.FINDING, ListOf(Opt(str)))),
+    "fingerprints": ListOf(str),
+    "envs": DictOf(Tuple(DictOf(int), Opt(str), bool, ListOf(str), Opt(str))),
+    "diffs": ListOf(Tuple(str, str, ListOf(_DIFF))),
+    "secrets": ListOf(Tuple(Opt(str), str)),
+}
+_SINCE = Opt(ListOf(Tuple(str, str, str, Opt(Tuple(str, str, str, str, Opt(str), ListOf(str))))))
+_STATE = {"scanned_at": int, "head": Opt(str), "since": _SINCE, **_MATERIAL}
+BASE_SHAPE = shapes.Record(
+    {
+        "format": int,
+        "id": str,
+        "root": str,
+        "tokenizer": str,
+        "files": DictOf(_SIGNATURE),
+        "folders": DictOf(_LISTING),
+        **_STATE,
+    }
+)
+DELTA_SHAPE = shapes.Record(
+    {
+        "base": str,
+        "prompts": ListOf(str),
+        "files": DictOf(Opt(_SIGNATURE)),
+        "folders": DictOf(Opt(_LISTING)),
+        **_STATE,
+    }
+)
 
 
-def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+def _names(mode: str) -> tuple[str, str]:
+    return f"snapshot-{mode}.json", f"snapshot-{mode}.delta.json"
+
+
+def _read(store: Any, name: str, shape: Any) -> Any:
+    """A snapshot file of the given shape, or None (missing, not ours, torn, other shape)."""
+    raw = store.read(name)
+    if raw is None:
         return None
+    data = shapes.loads(raw)
+    return data if shapes.ok(data, shape) else None
 
 
-def _load(folder: Path, mode: str, root: Path) -> dict[str, Any] | None:
+def _load(store: Any, mode: str, root: Path) -> dict[str, Any] | None:
     """The last run's state: the base snapshot, with the delta of later incremental runs
-    applied (the prompts they re-checked, and the signatures that moved)."""
-    base_path, delta_path = _paths(folder, mode)
+    applied (the prompts they re-checked, and the signatures that moved). Anything of another
+    shape, registry, format or tokenizer is no snapshot (a full run)."""
+    base_name, delta_name = _names(mode)
+    data = _read(store, base_name, BASE_SHAPE)
+    if (
+        data is None
+        or data["format"] != FORMAT
+        or data["root"] != str(root)
+        or data["tokenizer"] != _tokenizer()
+    ):
+        return None
     try:
-        data = _read(base_path)
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != FORMAT
-            or data.get("root") != str(root)
-            or not isinstance(data.get("files"), dict)
-            or not isinstance(data.get("folders"), dict)
-            or not isinstance(data.get("scanned_at"), int)
-            or data.get("tokenizer") != _tokenizer()
-        ):
-            return None
         data["material"] = _material_in(data)  # all of it must read back, or none is used
         data["base"] = dict(data)  # what a delta is taken against
         data["prompts"] = []
-        delta = _read(delta_path) if delta_path.exists() else None
-        if isinstance(delta, dict) and delta.get("base") == data.get("id"):
+        delta = _read(store, delta_name, DELTA_SHAPE)
+        if delta is not None and delta["base"] == data["id"]:
             data = _apply(data, delta)
-    except (TypeError, KeyError, IndexError, AttributeError, ValueError):
+    except (TypeError, KeyError, IndexError, AttributeError, ValueError, RecursionError):
         return None
     result: dict[str, Any] = data
     return result
@@ -441,27 +501,19 @@ def _apply(data: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
-    from registry.atomic import write_text
-    from registry.errors import RegistryError
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        gitignore = path.parent.parent / ".gitignore"
-        if not gitignore.exists():
-            write_text(gitignore, "*\n")
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, check_circular=False)
-        write_text(path, text, durable=False)  # (no cycles: the data is built from loaded YAML)
-    except (OSError, RegistryError):
-        return  # a read-only checkout: run without a snapshot
+def _write(store: Any, name: str, data: dict[str, Any]) -> None:
+    """Write a snapshot file (no cycles: the data is built from loaded YAML); a cache that
+    cannot be written is skipped."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, check_circular=False)
+    store.write(name, text.encode("utf-8"))
 
 
 def _save_base(
-    folder: Path, mode: str, root: Path, state: dict[str, Any], material: Material
+    store: Any, mode: str, root: Path, state: dict[str, Any], material: Material
 ) -> None:
     import secrets
 
-    base_path, delta_path = _paths(folder, mode)
+    base_name, delta_name = _names(mode)
     data = {
         "format": FORMAT,
         "id": secrets.token_hex(8),
@@ -470,13 +522,12 @@ def _save_base(
         **state,
         **_material_out(material),
     }
-    with contextlib.suppress(OSError):
-        delta_path.unlink()
-    _write(base_path, data)
+    store.remove(delta_name)
+    _write(store, base_name, data)
 
 
 def _save_delta(
-    folder: Path,
+    store: Any,
     mode: str,
     old: dict[str, Any],
     state: dict[str, Any],
@@ -494,7 +545,7 @@ def _save_delta(
         "prompts": sorted(prompts),
         **_material_out(_only(material, prompts)),
     }
-    _write(_paths(folder, mode)[1], data)
+    _write(store, _names(mode)[1], data)
 
 
 def _only(m: Material, prompts: set[str]) -> Material:
@@ -560,11 +611,15 @@ def _material_in(data: dict[str, Any]) -> Material:
 
     findings: list[tuple[str | None, Finding]] = []
     for fields, scopes in data["findings"]:
+        if fields[0] not in CODES or fields[1] not in SEVERITIES:
+            raise ValueError("a finding of an unknown code")
         f = Finding(*fields)
         findings.extend((s, f) for s in scopes)
     fps = data["fingerprints"]
     envs = {}
     for name, (units, own, ok, broken, fingerprint) in data["envs"].items():
+        if any(not 0 <= i < len(fps) for i in units.values()):
+            raise ValueError("a fingerprint index out of range")
         facts = EnvFacts(name, {p: fps[i] for p, i in units.items()}, own, bool(ok), list(broken))
         if isinstance(fingerprint, str):
             facts.__dict__["fingerprint"] = fingerprint

@@ -135,3 +135,16 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and not {".git", ".registry-cache"} & set(p.relative_to(root).parts)
     }
+
+
+def cache_folder(root: Path) -> Path:
+    """The folder of the registry's cache for this tool version (see registry.cachestore)."""
+    from registry.cachestore import folder
+    from registry.filecache import code_tag
+
+    return folder(root, code_tag())
+
+
+def cache_body(path: Path) -> bytes:
+    """A cache file's bytes without its authentication header line."""
+    return path.read_bytes().partition(b"\n")[2]

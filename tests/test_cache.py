@@ -1,5 +1,5 @@
-"""The cache under .registry-cache/ is invisible: same findings cold and warm, after edits,
-after a tool version change, with corrupted cache files."""
+"""The cache (a per-user folder, registry.cachestore) is invisible: same findings cold and
+warm, after edits, after a tool version change, with corrupted cache files."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from registry import filecache
 from registry.cli import app
-from tests.helpers import write_registry
+from tests.helpers import cache_folder, write_registry
 
 runner = CliRunner()
 
@@ -41,8 +41,9 @@ def drifting(reg_root: Path) -> Path:
 
 def test_cold_and_warm_are_identical(drifting: Path) -> None:
     cold = check(drifting)
-    assert (drifting / ".registry-cache").is_dir()
-    assert (drifting / ".registry-cache" / ".gitignore").read_text() == "*\n"
+    names = {p.name for p in cache_folder(drifting).iterdir()}
+    assert "snapshot-check.json" in names and any(n[:3].isdigit() for n in names)
+    assert not (drifting / ".registry-cache").exists()  # nothing is written into the tree
     assert check(drifting) == cold
     assert cold[0] == 1 and "PIN001" in cold[1] and "PRM002" in cold[1]
 
@@ -55,15 +56,13 @@ def test_edits_are_seen(drifting: Path) -> None:
     write_registry(drifting, {"prompts/answer/v2.yaml": None})
     code, out = check(drifting)
     warm = (code, out)
-    import shutil
-
-    shutil.rmtree(drifting / ".registry-cache")
+    shutil.rmtree(cache_folder(drifting))
     assert check(drifting) == warm
 
 
 def test_corrupt_cache_is_ignored_and_rebuilt(drifting: Path) -> None:
     cold = check(drifting)
-    shards = sorted((drifting / ".registry-cache").rglob("*.json"))
+    shards = sorted(cache_folder(drifting).glob("*.json"))
     assert shards
     shards[0].write_text("{not json")
     for shard in shards[1:]:
@@ -74,16 +73,17 @@ def test_corrupt_cache_is_ignored_and_rebuilt(drifting: Path) -> None:
 
 def test_cache_is_per_tool_version(drifting: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check(drifting)
-    tag = filecache.code_tag()
-    assert (drifting / ".registry-cache" / tag).is_dir()
-    monkeypatch.setattr(filecache, "code_tag", lambda: "9.9.9-other")
+    assert cache_folder(drifting).is_dir()
+    other = "9.9.9-" + "0" * 16
+    monkeypatch.setattr(filecache, "code_tag", lambda: other)
     assert check(drifting)[0] == 1
-    assert (drifting / ".registry-cache" / "9.9.9-other").is_dir()
+    assert (cache_folder(drifting).parent / other).is_dir()
 
 
 def test_no_cache_when_disabled(drifting: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGISTRY_CACHE", "0")
     check(drifting)
+    assert not cache_folder(drifting).parent.exists()
     assert not (drifting / ".registry-cache").exists()
 
 
@@ -178,7 +178,7 @@ def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
     assert dict(keys.items()) == dict(doc.key_positions)
     assert ("prompts", "p99999") not in values and ("nope",) not in values
     assert PositionStore(FileCache(tmp_path), ("k", "v2")).load("values") is None  # other bytes
-    table = next((tmp_path / ".registry-cache").rglob("k-positions-values.tsv"))
+    table = next(cache_folder(tmp_path).glob("k-positions-values.tsv"))
     table.write_bytes(table.read_bytes().replace(b"\t2\t", b"\t3\t", 1))
     assert store.load("values") is None
 
@@ -205,7 +205,7 @@ def test_a_large_layer_is_not_parsed_again_for_a_position(
     padding = "".join(f"# note {i:05d} {'x' * 60}\n" for i in range(1100))  # past 64 KB
     base.write_text(base.read_text() + padding)
     check(drifting)
-    assert list((drifting / ".registry-cache").rglob("*-positions-values.tsv"))
+    assert list(cache_folder(drifting).glob("*-positions-values.tsv"))
     prompt = drifting / "prompts/answer/v2.yaml"
     prompt.write_text(prompt.read_text() + "# edited\n")
     parsed: list[str] = []
@@ -219,18 +219,19 @@ def test_a_large_layer_is_not_parsed_again_for_a_position(
     warm = check(drifting)
     assert "prompts/answer/v2.yaml" in parsed and "environments/base.yaml" not in parsed
     monkeypatch.undo()
-    shutil.rmtree(drifting / ".registry-cache")
+    shutil.rmtree(cache_folder(drifting))
     assert warm == check(drifting) and "models.chat" in warm[1]
 
 
 def test_edits_replace_cache_entries_instead_of_piling_up(drifting: Path) -> None:
     """Editing a file over and over keeps at most two entries for it (working tree + a base
     ref); another tool version's cache folder is removed when this one is made."""
-    stale = drifting / ".registry-cache" / "0.0.0-stale"
+    stale = cache_folder(drifting).parent / ("0.0.0-" + "f" * 16)
     stale.mkdir(parents=True)
+    (stale / "000.json").write_text("{}")
     check(drifting)
     assert not stale.exists()
-    shards = [p for p in (drifting / ".registry-cache").rglob("*.json") if p.stem.isdigit()]
+    shards = [p for p in cache_folder(drifting).glob("*.json") if p.stem.isdigit()]
     size = sum(p.stat().st_size for p in shards)
     for i in range(6):
         text = f"messages:\n  - {{role: user, content: 'v{i} {{{{ q }}}}'}}\n"
@@ -244,7 +245,7 @@ def test_cached_analysis_reads_back_equal(reg_root: Path) -> None:
     """What the cache stores is what was analyzed: every file's result survives JSON."""
     from registry.analyze import FileResult, analyze
 
-    files = [p for p in reg_root.rglob("*") if p.is_file() and ".registry-cache" not in p.parts]
+    files = [p for p in reg_root.rglob("*") if p.is_file()]
     assert len(files) >= 6
     for path in files:
         rel = path.relative_to(reg_root).as_posix()
@@ -266,6 +267,6 @@ def test_an_edit_outside_the_templates_parses_no_template(reg_root: Path) -> Non
     path.write_text(path.read_text().replace("owner: team@example.com", "owner: qa@example.com"))
     assert imported_by_validate(reg_root, {"jinja2"}) == []
     warm = runner.invoke(app, ["validate", "--root", str(reg_root), "--format", "json"]).output
-    shutil.rmtree(reg_root / ".registry-cache")
+    shutil.rmtree(cache_folder(reg_root))
     cold = runner.invoke(app, ["validate", "--root", str(reg_root), "--format", "json"]).output
     assert warm == cold

@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 
 from registry import repo as repo_module
 from registry.cli import app
-from registry.filecache import code_tag
-from tests.helpers import commit_all, init_repo, write_registry
+from tests.helpers import cache_body, cache_folder, commit_all, init_repo, write_registry
 
 runner = CliRunner()
 
@@ -188,7 +187,7 @@ def test_edit_sequences_are_invisible(
 
 
 def snapshot_file(root: Path) -> Path:
-    return root / ".registry-cache" / code_tag() / "snapshot-check.json"
+    return cache_folder(root) / "snapshot-check.json"
 
 
 def test_a_same_size_rewrite_in_the_same_instant_is_seen(
@@ -221,7 +220,7 @@ def test_a_corrupt_snapshot_means_a_full_run(
     spy = Spy(monkeypatch)
     assert run(drifting, "check", monkeypatch, True) == expected
     assert spy.loads[0] is None
-    json.loads(snapshot_file(drifting).read_text())  # rewritten whole
+    json.loads(cache_body(snapshot_file(drifting)))  # rewritten whole
 
 
 def test_a_snapshot_of_another_registry_is_not_used(
@@ -260,7 +259,7 @@ def test_a_full_run_split_between_two_processes_is_the_same(
     monkeypatch.setattr(snapshot, "PARTITION_MIN", 1)
     write_registry(drifting, {**EDITS[edit], **EDITS["new prompt"]})
     for command in ("check", "validate"):
-        shutil.rmtree(drifting / ".registry-cache", ignore_errors=True)
+        shutil.rmtree(cache_folder(drifting), ignore_errors=True)
         split = run(drifting, command, monkeypatch, True)
         assert split == run(drifting, command, monkeypatch, False)
         assert run(drifting, command, monkeypatch, True) == split  # from the halves' caches
