@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -170,10 +169,10 @@ def _immutability(head: Registry, base: Registry) -> list[Finding]:
     out = []
     for pid, version in sorted(bound):
         rel = f"prompts/{pid}/v{version}.yaml"
-        before = base.source.read(rel)
-        if before is None:
+        before = _bytes(base, rel)
+        if before is None or before is UNREADABLE:
             continue
-        after = head.source.read(rel)
+        after = _bytes(head, rel)
         if after == before:
             continue
         versions = set(head.prompts.get(pid, {})) | set(base.prompts.get(pid, {}))
@@ -191,6 +190,20 @@ def _immutability(head: Registry, base: Registry) -> list[Finding]:
             )
         )
     return out
+
+
+UNREADABLE = b"\0unreadable"  # (no file's bytes: a NUL is YAML007)
+
+
+def _bytes(reg: Registry, rel: str) -> bytes | None:
+    """A file's bytes at a side of the change; UNREADABLE when it is there but is not a file
+    to read (a link out of the registry, a folder: the load's findings say so)."""
+    from registry.source import Escape, Special
+
+    try:
+        return reg.source.read(rel)
+    except (Escape, Special):
+        return UNREADABLE
 
 
 def _growth(head: Registry, report: ChangeReport) -> list[Finding]:
@@ -354,12 +367,15 @@ def change_diff(
     root: Path, base_ref: str, head_ref: str | None, envs: list[str], fmt: str
 ) -> tuple[str, bool]:
     """`registry diff --base REF [--head REF] [ENV…]`: text or JSON, and whether anything moved."""
+    from registry.report import dumps, finish
+
     compared = compare_batched(root, base_ref, head_ref, envs)
     report = compared.report
+    redact = Redactor(compared.secrets)
     if fmt == "json":
-        text = json.dumps(report.as_data(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = dumps(redact.value(report.as_data()))
     else:
         from registry.report.change import text as render_text
 
         text = render_text(report)
-    return Redactor(compared.secrets)(text), bool(report.changes)
+    return finish(text, redact, human=fmt != "json"), bool(report.changes)

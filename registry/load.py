@@ -14,6 +14,7 @@ so that every rule about YAML is enforced in one place and on one pass:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -199,7 +200,13 @@ def load_text(
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "syntax error"
-        builder.findings.append(make("YAML001", f"YAML syntax error: {problem}", file, line, col))
+        if "nesting depth" in problem:  # the parser's own limit (libyaml 0.2.5+: 1,000 levels)
+            message = f"nesting deeper than {max_depth} levels (the YAML parser stopped: {problem})"
+            builder.findings.append(make("YAML006", message, file, line, col))
+        else:
+            builder.findings.append(
+                make("YAML001", f"YAML syntax error: {problem}", file, line, col)
+            )
         return Document(file, None, text), builder.findings
     except (yaml.YAMLError, RecursionError) as exc:  # pragma: no cover - defensive
         builder.findings.append(make("YAML001", f"YAML error: {type(exc).__name__}", file, 1, 1))
@@ -415,12 +422,16 @@ class _Builder:
                     ev.start_mark,
                     f"quote it ('{text}') or drop the leading zero",
                 )
-            elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > SAFE_INT:
+            elif type(value) is _OutOfRange or (
+                isinstance(value, int) and not isinstance(value, bool) and abs(value) > SAFE_INT
+            ):
+                shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
+                what = "integer" if _INT.match(text) or _HEX.match(text) else "number"
                 self._err(
                     "YAML005",
-                    f"integer {text} is too large to survive JSON",
+                    f"{what} {shown} is too large to survive JSON",
                     ev.start_mark,
-                    f"quote it: '{text}'",
+                    "write a number JSON can hold (integers up to 2**53 - 1), or quote it",
                 )
             elif value is not None and not isinstance(value, str):
                 self.plain[path] = text
@@ -435,14 +446,21 @@ _PLAIN: dict[str, tuple[Any, int]] = {}
 _PLAIN_MAX = 8192  # distinct plain scalars remembered (keys and short values repeat a lot)
 
 
+class _OutOfRange(str):
+    """The text of a plain number no JSON consumer can read (a float that overflows to
+    infinity, an integer of thousands of digits): a YAML005 finding, never a value."""
+
+
 def _plain(text: str) -> tuple[Any, int]:
     """A plain scalar's value, and whether `_note_plain` has anything to say about it (a
-    leading zero, an integer too large for JSON, or a typed value whose text is kept)."""
+    leading zero, a number too large for JSON, or a typed value whose text is kept)."""
     found = _PLAIN.get(text)
     if found is None:
         value = _resolve_plain(text)
-        flag = int(isinstance(value, str) and _LEADING_ZERO.match(text) is not None) or int(
-            value is not None and not isinstance(value, str)
+        flag = (
+            int(type(value) is _OutOfRange)
+            or int(isinstance(value, str) and _LEADING_ZERO.match(text) is not None)
+            or int(value is not None and not isinstance(value, str))
         )
         found = (value, flag)
         if len(_PLAIN) < _PLAIN_MAX:
@@ -459,13 +477,17 @@ def _resolve_plain(text: str) -> Any:
     if text in _FALSE:
         return False
     if _INT.match(text):
-        return text if _LEADING_ZERO.match(text) else int(text)
+        if _LEADING_ZERO.match(text):
+            return text
+        # past 20 digits it is over 2**53 anyway (and past 4,300 int() refuses to convert)
+        return int(text) if len(text) <= 21 else _OutOfRange(text)
     if _HEX.match(text):
-        return int(text, 16)
+        return int(text, 16) if len(text) <= 20 else _OutOfRange(text)
     if _OCT.match(text):
-        return int(text, 8)
+        return int(text, 8) if len(text) <= 24 else _OutOfRange(text)
     if _FLOAT.match(text) and any(c.isdigit() for c in text):
-        return float(text)
+        number = float(text)
+        return number if math.isfinite(number) else _OutOfRange(text)
     return text
 
 

@@ -6,6 +6,7 @@ back is data plus findings. Resolution of environments is in `registry.resolve`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 from pathlib import Path
@@ -15,8 +16,9 @@ from registry.analyze import FileResult, analyze_many
 from registry.errors import RegistryError
 from registry.findings import Finding, make
 from registry.load import Document
+from registry.prompttext import PartialGraph
 from registry.settings import Settings
-from registry.source import Escape, GitRef, WorkTree, find_root, open_source
+from registry.source import Escape, GitRef, Special, WorkTree, find_root, open_source
 
 if TYPE_CHECKING:
     from registry.resolve import Environment
@@ -25,6 +27,11 @@ PROMPT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
 ENV_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
 VERSION_FILE = re.compile(r"v([1-9][0-9]{0,5})\.yaml\Z")
 PARTIALS = "prompts/_partials"
+
+
+def _yaml(rel: str) -> bool:
+    """Named like a YAML file, in any letter case."""
+    return rel.lower().endswith((".yaml", ".yml"))
 
 
 class Partial:
@@ -94,6 +101,9 @@ class Registry:
     def _read(self, rel: str) -> bytes | None:
         try:
             return self.source.read(rel)
+        except Special as special:
+            self._special(special)
+            return None
         except Escape:
             self.findings.append(
                 make(
@@ -107,8 +117,20 @@ class Registry:
             )
             return None
 
+    def _special(self, special: Special) -> None:
+        hint = (
+            "make it a regular file or folder inside the registry"
+            if special.code == "REF003"
+            else "registry files are regular files; remove it or move it out of the layout"
+        )
+        self.findings.append(
+            make(special.code, f"{special.rel} {special.why}", special.rel, 1, 1, hint=hint)
+        )
+
     def _discover(self) -> dict[str, tuple[str, tuple[Any, ...]]]:
-        """Registry files: path -> (kind, where it goes). Misnamed files are findings."""
+        """Registry files: path -> (kind, where it goes). Misnamed files, and entries of the
+        layout that are not files to read (a symlinked folder, a FIFO, a folder named like a
+        layer), are findings: nothing in the layout is skipped silently."""
         places: dict[str, tuple[str, tuple[Any, ...]]] = {}
         for rel, kind in (("registry.yaml", "registry"), ("waivers.yaml", "waivers")):
             if self.source.exists(rel):
@@ -118,16 +140,32 @@ class Registry:
             if place is not None:
                 places[rel] = place
         for rel in self.source.list("environments"):
-            if not rel.endswith((".yaml", ".yml")) or rel.count("/") != 1:
-                continue
-            name = rel.split("/")[1].rsplit(".", 1)[0]
-            if rel.endswith(".yml"):
-                self.findings.append(
-                    make("SCHEMA001", f"{rel}: use the .yaml extension", rel, 1, 1)
-                )
-            elif self._check_name(name, ENV_NAME, "environment name", rel):
-                places[rel] = ("environment", ("layer", name))
+            place = self._layer_place(rel)
+            if place is not None:
+                places[rel] = place
+        for folder in sorted(self.source.folders):
+            if folder.count("/") == 1 and folder.startswith("environments/") and _yaml(folder):
+                self._misplaced(folder, "is a folder: a layer is a file environments/<env>.yaml")
+        for special in sorted(self.source.specials.values(), key=lambda sp: sp.rel):
+            self._special(special)
         return places
+
+    def _misplaced(self, rel: str, why: str, hint: str | None = None) -> None:
+        self.findings.append(make("SCHEMA001", f"{rel} {why}", rel, 1, 1, hint=hint))
+
+    def _layer_place(self, rel: str) -> tuple[str, tuple[Any, ...]] | None:
+        if not _yaml(rel):
+            return None  # a README next to the layers, say
+        if rel.count("/") != 1:
+            self._misplaced(rel, "is not read: layers live directly in environments/")
+            return None
+        if not rel.endswith(".yaml"):
+            self._misplaced(rel, "is not read: layers end in .yaml (lowercase)")
+            return None
+        name = rel.split("/")[1].rsplit(".", 1)[0]
+        if self._check_name(name, ENV_NAME, "environment name", rel):
+            return ("environment", ("layer", name))
+        return None
 
     def _prompt_files(self) -> list[str]:
         if self.only_prompts is None:
@@ -140,10 +178,14 @@ class Registry:
     def _prompt_place(self, rel: str) -> tuple[str, tuple[Any, ...]] | None:
         parts = rel.split("/")
         if rel.startswith(PARTIALS + "/"):
-            return (
-                ("partial", ("partial", rel[len(PARTIALS) + 1 :])) if rel.endswith(".j2") else None
-            )
+            if rel.endswith(".j2"):
+                return ("partial", ("partial", rel[len(PARTIALS) + 1 :]))
+            if rel.lower().endswith(".j2"):
+                self._misplaced(rel, "is not read: use the lowercase .j2 extension")
+            return None
         if not rel.endswith((".yaml", ".yml")):
+            if _yaml(rel):
+                self._misplaced(rel, "is not read: use the lowercase .yaml extension")
             return None
         match = VERSION_FILE.match(parts[-1])
         if len(parts) != 3 or not match:
@@ -273,6 +315,11 @@ class Registry:
         self.prompts.clear()
         self.layers.clear()
         self.partials.clear()
+
+    @functools.cached_property
+    def partial_graph(self) -> PartialGraph:
+        """Which partials include which, and what inlining them costs (see PartialGraph)."""
+        return PartialGraph({name: p.text for name, p in self.partials.items()})
 
     def prompt_doc(self, prompt: str, version: int) -> Document | None:
         return self.prompts.get(prompt, {}).get(version)

@@ -81,6 +81,8 @@ def check(
     scanned = scan(root, old["folders"] if old is not None else None, racy_from)
     stats = scanned[0] if scanned is not None else None
     changed = _changed(root, stats, old) if old is not None and stats is not None else None
+    if scanned is not None and old is not None and _layout_moved(old["folders"], scanned[1]):
+        changed = None  # a folder came or went outside a prompt's own: the full run says so
     prompts = None if changed is None else {scope_of(rel) for rel in changed}
     head = _head(root) if drift else None
     since: dict[Any, Any] = {}
@@ -264,6 +266,8 @@ def _folder(
                         subdirs.append(name)
                     else:
                         fst = entry.stat(follow_symlinks=False)
+                        if not stat.S_ISREG(fst.st_mode):
+                            return False  # a FIFO or a device: the full run reports it
                         names.append(name)
                         files[f"{rel}/{name}"] = (fst.st_size, fst.st_mtime_ns, fst.st_ino)
         finally:
@@ -271,6 +275,15 @@ def _folder(
     folders[rel] = [st.st_mtime_ns, st.st_ino, names, subdirs]
     pending.extend(f"{rel}/{d}" for d in subdirs)
     return True
+
+
+def _layout_moved(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether a folder appeared or went away other than a prompt's own folder or one inside
+    it (those are that prompt's business: its re-check sees them)."""
+    return any(
+        scope_of(rel) is None and not (rel.count("/") == 1 and rel.startswith("prompts/"))
+        for rel in set(before) ^ set(after)
+    )
 
 
 def _digest(root: Path, rel: str) -> str | None:

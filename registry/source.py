@@ -8,6 +8,7 @@ when a ref is asked for.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 from registry.errors import RegistryError
 
 MARKERS = ("registry.yaml", "environments")
+Paths = list[str]  # (the sources' `list` method shadows the builtin in their class bodies)
 # A file swapped for a symlink fails to open; one swapped for a FIFO does not block the open.
 _OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
@@ -38,6 +40,19 @@ class Escape(Exception):
     """A path that resolves outside the registry (REF003)."""
 
 
+class Special(Exception):
+    """A path in the registry's layout that is there but is not a file the tool reads: a
+    folder, a FIFO or device, a symbolic link to a folder, to nothing, or in a loop, a git
+    submodule. Never skipped silently: `code` and `why` make the finding."""
+
+    def __init__(self, rel: str, code: str, why: str) -> None:
+        super().__init__(f"{rel} {why}")
+        self.rel, self.code, self.why = rel, code, why
+
+
+LINK_TO_FOLDER = "is a symbolic link to a folder (folders are never followed through links)"
+
+
 class WorkTree:
     """Files of the registry as they are on disk."""
 
@@ -47,11 +62,14 @@ class WorkTree:
         self.ref: str | None = None
         self.digests: dict[str, str] | None = None  # set to a dict to record what was read
         self._plain: set[str] = set()  # listed regular files with no symlink on their way
+        self.specials: dict[str, Special] = {}  # listed entries that are not files to read
+        self.folders: set[str] = set()  # folders entered by `list`
 
     def list(self, folder: str) -> list[str]:
-        """Registry-relative POSIX paths of the files under `folder`, sorted (dot-names and
-        symlinked folders are not entered). Regular files reached through real folders only are
-        remembered, so reading them needs no symlink check."""
+        """Registry-relative POSIX paths of the files under `folder`, sorted (dot-names are
+        skipped; symlinked folders are not entered, they and FIFOs or devices go to
+        `specials`). Regular files reached through real folders only are remembered, so
+        reading them needs no symlink check."""
         base = self.root / folder
         if not base.is_dir():
             return []
@@ -61,21 +79,34 @@ class WorkTree:
         stack = [folder]
         while stack:
             rel = stack.pop()
+            self.folders.add(rel)
             with os.scandir(self.root / rel) as entries:
                 for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
-                    path = f"{rel}/{entry.name}"
-                    if not entry.is_dir():
-                        out.append(path)
-                        if plain and entry.is_file(follow_symlinks=False):
-                            self._plain.add(path)
-                    elif not entry.is_symlink():
-                        stack.append(path)
+                    if not entry.name.startswith("."):
+                        self._entry(entry, f"{rel}/{entry.name}", plain, out, stack)
         return sorted(out)
 
+    def _entry(
+        self, entry: os.DirEntry[str], path: str, plain: bool, out: Paths, stack: Paths
+    ) -> None:
+        if entry.is_symlink():
+            if entry.is_dir():
+                self.specials[path] = Special(path, "REF003", LINK_TO_FOLDER)
+            else:
+                out.append(path)  # a link to a file: `read` follows it inside the registry only
+        elif entry.is_dir(follow_symlinks=False):
+            stack.append(path)
+        elif entry.is_file(follow_symlinks=False):
+            out.append(path)
+            if plain:
+                self._plain.add(path)
+        else:
+            self.specials[path] = Special(path, "SCHEMA001", "is not a regular file (a FIFO?)")
+
     def read(self, rel: str) -> bytes | None:
-        """Bytes of a registry file, None when absent. Raises Escape for a path outside."""
+        """Bytes of a registry file, None when absent. Raises Escape for a path that resolves
+        outside, Special for one that is not a regular file (a folder, a FIFO, a symbolic link
+        to a folder or to nothing)."""
         if rel in self._plain:
             try:
                 fd = os.open(self.root / rel, os.O_RDONLY | _OPEN_FLAGS)
@@ -87,15 +118,37 @@ class WorkTree:
                 else:
                     with os.fdopen(fd, "rb") as handle:
                         return self._record(rel, handle.read())
+        return self._careful(rel)
+
+    def _careful(self, rel: str) -> bytes | None:
         path = self.root / rel
-        if not path.exists() and not path.is_symlink():
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except FileNotFoundError:
             return None
-        real = path.resolve()
+        except OSError:
+            raise Special(rel, "SCHEMA001", "cannot be read") from None
+        real = Path(os.path.realpath(path))
         if real != self._real and self._real not in real.parents:
             raise Escape(rel)
-        if not real.is_file():
-            return None
-        return self._record(rel, real.read_bytes())
+        try:
+            fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            raise Special(rel, "REF003", "is a symbolic link to nothing") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise Special(rel, "REF003", "is a symbolic link in a loop") from None
+            if exc.errno != errno.EISDIR:
+                raise Special(rel, "SCHEMA001", f"cannot be read ({exc.strerror})") from None
+            raise Special(rel, "REF003", LINK_TO_FOLDER) if link else _folder(rel) from None
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            if stat.S_ISDIR(mode):
+                raise Special(rel, "REF003", LINK_TO_FOLDER) if link else _folder(rel)
+            raise Special(rel, "SCHEMA001", "is not a regular file (a FIFO?)")
+        with os.fdopen(fd, "rb") as handle:
+            return self._record(rel, handle.read())
 
     def _record(self, rel: str, data: bytes) -> bytes:
         if self.digests is not None:
@@ -105,7 +158,8 @@ class WorkTree:
         return data
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).exists()
+        """Whether anything is at `rel` (a broken link too: reading it says what is wrong)."""
+        return os.path.lexists(self.root / rel)
 
     def describe(self) -> dict[str, Any]:
         """Commit and dirty flag of the working tree, when it is inside a git repository."""
@@ -123,6 +177,11 @@ class WorkTree:
         return {"commit": commit, "dirty": bool(dirty)}
 
 
+def _folder(rel: str) -> Special:
+    return Special(rel, "SCHEMA001", "is a folder, not a file")
+
+
+MAX_LINKS = 40  # symbolic links followed in a row before it counts as a loop (as Linux does)
 SMALL_TREE = 16 * 1024  # bytes of a tree object worth parsing for lookups (about 300 entries)
 
 
@@ -154,6 +213,8 @@ class GitRef:
         self.objects = objects if objects is not None else {}
         self._paths: dict[str, tuple[str, str] | None] = dict(known[0]) if known else {}
         self._sizes: dict[str, int] = dict(known[1]) if known else {}  # trees asked of git
+        self.specials: dict[str, Special] = {}
+        self.folders: set[str] = set()
         if prefix and self._resolve("") is None:
             raise RegistryError(f"the registry folder {prefix!r} does not exist at {ref}")
 
@@ -233,30 +294,50 @@ class GitRef:
         stack = [(folder, found[0])]
         while stack:
             path, hexsha = stack.pop()
+            self.folders.add(path)
             for mode, name, child in self._entries(hexsha):
                 if name.startswith("."):
                     continue
-                if mode & 0o170000 == 0o040000:
+                kind = mode & 0o170000
+                if kind == 0o040000:
                     stack.append((f"{path}/{name}", child))
+                elif kind == 0o160000:
+                    rel = f"{path}/{name}"
+                    self.specials[rel] = Special(rel, "SCHEMA001", "is a git submodule")
                 else:
-                    out.append(f"{path}/{name}")
+                    out.append(f"{path}/{name}")  # a file, or a link `read` follows or refuses
         return sorted(out)
 
     def read(self, rel: str) -> bytes | None:
-        found = self._resolve(rel)
-        if found is None or found[1] != "blob":
-            return None
+        """Bytes of a registry file at this commit; None when absent. A symbolic link stored
+        in git is followed inside the registry only (Escape), and never to a folder, to
+        nothing or round a loop (Special)."""
+        path = rel
+        for _hop in range(MAX_LINKS):
+            found = self._resolve(path)
+            if found is None:
+                if path == rel:
+                    return None
+                raise Special(rel, "REF003", "is a symbolic link to nothing")
+            if found[1] == "tree":
+                raise Special(rel, "REF003", LINK_TO_FOLDER) if path != rel else _folder(rel)
+            if found[1] != "blob":
+                raise Special(rel, "SCHEMA001", "is a git submodule")
+            data = self._data(found[0])
+            if self._mode(path) != 0o120000:
+                return data
+            # a symlink stored in git: its target must stay inside
+            target = _normalize(PurePosixPath(path).parent / data.decode("utf-8", "replace"))
+            if target.is_absolute() or ".." in target.parts:
+                raise Escape(rel)
+            path = str(target)
+        raise Special(rel, "REF003", "is a symbolic link in a loop")
+
+    def _mode(self, rel: str) -> int:
         parent = str(PurePosixPath(rel).parent)
         where = self._resolve("" if parent == "." else parent)
         name = PurePosixPath(rel).name
-        mode = next((m for m, n, _ in self._entries(where[0]) if n == name), 0) if where else 0
-        data = self._data(found[0])
-        if mode == 0o120000:  # a symlink stored in git: its target must stay inside
-            target = _normalize(PurePosixPath(rel).parent / data.decode("utf-8", "replace"))
-            if target.is_absolute() or ".." in target.parts:
-                raise Escape(rel)
-            return self.read(str(target))
-        return data
+        return next((m for m, n, _ in self._entries(where[0]) if n == name), 0) if where else 0
 
     def exists(self, rel: str) -> bool:
         return self._resolve(rel) is not None
@@ -295,10 +376,15 @@ def resolve_ref(repo: Any, ref: str) -> Any:
     if not ref or ref.startswith("-") or any(c in ref for c in "\x00\n\r "):
         raise RegistryError(f"not a valid git ref: {ref!r}")
     try:
-        commit = repo.commit(ref)
+        # git itself reads the ref (every form it accepts: @{-1}, HEAD@{2}, :/message, A^2...),
+        # after --end-of-options so it can never be an option; then ^{commit} peels a tag and
+        # refuses a tree or a blob.
+        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", ref).strip()
+        sha = repo.git.rev_parse("--verify", "--quiet", f"{sha}^{{commit}}").strip()
+        commit = repo.commit(sha)
         commit.tree  # noqa: B018 - in a shallow clone the object may be missing
         return commit
-    except (BadName, BadObject, ValueError, git.GitCommandError):
+    except (BadName, BadObject, ValueError, IndexError, git.GitCommandError):
         hint = ""
         if repo.git.rev_parse("--is-shallow-repository").strip() == "true":
             hint = " (shallow clone: fetch more history, e.g. actions/checkout fetch-depth: 0)"

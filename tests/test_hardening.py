@@ -293,8 +293,9 @@ def test_listed_file_swapped_for_a_symlink_is_still_refused(tmp_path: Path) -> N
         tree.read("prompts/a/v1.yaml")
 
 
-def test_listed_file_swapped_for_a_folder_reads_as_absent(tmp_path: Path) -> None:
-    from registry.source import WorkTree
+def test_listed_file_swapped_for_a_folder_is_not_read(tmp_path: Path) -> None:
+    """Swapped since it was listed: neither read nor skipped silently (a finding says so)."""
+    from registry.source import Special, WorkTree
 
     root = tmp_path / "reg"
     (root / "prompts/a").mkdir(parents=True)
@@ -303,11 +304,13 @@ def test_listed_file_swapped_for_a_folder_reads_as_absent(tmp_path: Path) -> Non
     assert tree.list("prompts") == ["prompts/a/v1.yaml"]
     (root / "prompts/a/v1.yaml").unlink()
     (root / "prompts/a/v1.yaml").mkdir()
-    assert tree.read("prompts/a/v1.yaml") is None
+    with pytest.raises(Special, match="folder"):
+        tree.read("prompts/a/v1.yaml")
     if hasattr(os, "mkfifo"):  # a FIFO must not block the read
         (root / "prompts/a/v1.yaml").rmdir()
         os.mkfifo(root / "prompts/a/v1.yaml")
-        assert tree.read("prompts/a/v1.yaml") is None
+        with pytest.raises(Special, match="regular file"):
+            tree.read("prompts/a/v1.yaml")
 
 
 def test_files_under_a_symlinked_folder_are_read_the_careful_way(tmp_path: Path) -> None:
