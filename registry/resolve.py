@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from registry.findings import Finding, make
 from registry.fingerprint import canonical, environment_fingerprint, fingerprint
 from registry.load import Document
-from registry.prompttext import inline
 
 if TYPE_CHECKING:
     from registry.repo import Registry
@@ -225,7 +224,7 @@ class _UnitBuilder:
         self.merged = merged
         self.findings = findings
         self.broken = False
-        self.partials = {name: p.text for name, p in reg.partials.items()}
+        self.graph = reg.partial_graph
         self.fragments = reg.memo.setdefault("fragments", {})
 
     def origin(self, *path: Any) -> Origin:
@@ -265,6 +264,8 @@ class _UnitBuilder:
                     where + ".version",
                     hint,
                 )
+            else:
+                self.broken = True  # there, but not read (a link, a folder): a finding says why
             return None
         if doc.data is None:
             self.broken = True
@@ -305,7 +306,7 @@ class _UnitBuilder:
         key = ("messages", id(doc.data))
         if key not in self.reg.memo:
             messages = [
-                {"role": m.get("role", ""), "content": inline(m.get("content", ""), self.partials)}
+                {"role": m.get("role", ""), "content": self.graph.inline(m.get("content", ""))}
                 for m in doc.data.get("messages") or []
                 if isinstance(m, dict)
             ]

@@ -99,8 +99,12 @@ class Context:
 
     @functools.cached_property
     def partial_pieces(self) -> dict[str, list[list[Any]]]:
+        """Pieces of the partials that parse and can be inlined (see PartialGraph)."""
         out = {}
+        graph = self.reg.partial_graph
         for name, partial in self.reg.partials.items():
+            if graph.problem(name) is not None:
+                continue
             result = self.reg.results.get(partial.file)
             facts = result.templates[0] if result is not None and result.templates else None
             if facts is not None and facts.error is None:

@@ -63,6 +63,23 @@ Good:
   - {role: user, content: "{{ question | trim }}"}
 ```
 
+## PRM009 — partials nested too deep, or a message too large once they are inlined
+The artifact carries every message with its partials inlined, so that apps render it with no
+file access. Partials nested more than 8 levels deep, or a message over 1,048,576 characters
+once its partials are inlined, are refused: nine tiny partials that each include the next ten
+times expand to a hundred million copies. Sizes are computed from the include counts, never by
+building the text. (A partial that includes itself, directly or through others, is REF002.)
+
+Bad:
+```yaml
+# prompts/_partials/a.j2 includes b.j2 ten times, b.j2 includes c.j2 ten times, ... i.j2
+    content: '{% include "a.j2" %}'
+```
+Good:
+```yaml
+    content: '{% include "tone.j2" %}'   # a partial of plain text, or one level of includes
+```
+
 ## Partials and evals paths (see REF001 and REF003)
 `{% include "x.j2" %}` must name a file in `prompts/_partials/`; `evals` must be a relative
 path inside the registry.
@@ -83,13 +100,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from registry.findings import Finding, make
 from registry.load import Document
+from registry.prompttext import INCLUDE_RE, MAX_EXPANDED, MAX_INCLUDE_DEPTH
 from registry.rules import Context, FileView, content_line
-from registry.source import Escape
+from registry.source import Escape, Special
 
-CODES = ("PRM001", "PRM002", "PRM003", "PRM008", "REF001", "REF003")
+if TYPE_CHECKING:
+    from registry.analyze import TemplateFacts
+
+CODES = ("PRM001", "PRM002", "PRM003", "PRM008", "PRM009", "REF001", "REF002", "REF003")
 UNSAFE_HINT = "use plain variables and filters; the sandbox refuses this at run time"
 
 
@@ -131,14 +153,51 @@ def check_file(view: FileView) -> Iterator[Finding]:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """PRM002, PRM003 and the partial and evals references: they need the partials."""
-    partial_reads: dict[str, set[str]] = {}
+    """PRM002, PRM003, PRM009, include cycles and the partial and evals references: they
+    need the partials."""
+    own: dict[str, set[str]] = {}
     for name, partial in ctx.reg.partials.items():
         result = ctx.reg.results.get(partial.file)
         facts = result.templates[0] if result is not None and result.templates else None
-        partial_reads[name] = set(facts.reads) if facts is not None else set()
+        own[name] = set(facts.reads) if facts is not None else set()
+    graph = ctx.reg.partial_graph
+    partial_reads = {  # a partial reads what it reads and what the partials it includes read
+        name: reads.union(*(own[c] for c in graph.closure(name))) for name, reads in own.items()
+    }
+    if ctx.shared:
+        yield from _cycles(ctx)
     for _pid, _version, doc in ctx.prompt_docs():
         yield from _check_prompt(ctx, doc, partial_reads)
+
+
+def _cycles(ctx: Context) -> Iterator[Finding]:
+    """REF002 at each partial's include that closes a cycle (a partial that includes itself,
+    or a ring of partials): it can never be inlined."""
+    graph = ctx.reg.partial_graph
+    for name in sorted(ctx.reg.partials):
+        partial = ctx.reg.partials[name]
+        if graph.cycle(name) is None:
+            continue
+        for child in dict.fromkeys(graph.edges[name]):
+            if child == name or name in graph.closure(child):
+                line = _include_line(partial.text, child)
+                yield make(
+                    "REF002",
+                    f"{graph.cycle(name)}: a partial that includes itself is never inlined",
+                    partial.file,
+                    line,
+                    1,
+                    hint="break the cycle: move the shared text into a partial of its own",
+                )
+                break
+
+
+def _include_line(text: str, name: str) -> int:
+    """Line (1-based) of the first literal include of `name` in a template."""
+    for match in INCLUDE_RE.finditer(text):
+        if match.group("name") == name:
+            return text.count("\n", 0, match.start()) + 1
+    return 1
 
 
 def _check_prompt(
@@ -154,6 +213,7 @@ def _check_prompt(
             continue
         base = content_line(doc, i) - 1
         field = f"messages[{i}].content"
+        yield from _expansion(ctx, doc, i, facts, base, field)
         for name, lineno in facts.reads.items():
             used.add(name)
             if name not in props:
@@ -183,6 +243,30 @@ def _check_prompt(
                 hint="remove it, or use it in a message",
             )
     yield from _check_evals(ctx, doc)
+
+
+def _expansion(
+    ctx: Context, doc: Document, i: int, facts: TemplateFacts, base: int, field: str
+) -> Iterator[Finding]:
+    """PRM009 (or REF002 for a cycle) when a message's partials cannot be inlined."""
+    source = doc.data["messages"][i].get("content")
+    problem = ctx.reg.partial_graph.expansion(source) if isinstance(source, str) else None
+    if problem is None:
+        return
+    line = next((ln for name, ln in facts.includes if f"include of {name!r}" in problem), 1)
+    cycle = "include cycle" in problem
+    yield make(
+        "REF002" if cycle else "PRM009",
+        f"partials cannot be inlined: {problem}",
+        doc.file,
+        base + line,
+        1,
+        path=field,
+        hint="break the include cycle"
+        if cycle
+        else f"nest partials at most {MAX_INCLUDE_DEPTH} deep and keep a message under "
+        f"{MAX_EXPANDED:,} characters",
+    )
 
 
 def _check_include(
@@ -259,6 +343,9 @@ def _check_evals(ctx: Context, doc: Document) -> Iterator[Finding]:
             col,
             path="evals",
         )
+        return
+    except Special as special:
+        yield make(special.code, f"evals path {evals!r} {special.why}", doc.file, line, col)
         return
     if not found:
         yield make(

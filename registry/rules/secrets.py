@@ -27,7 +27,7 @@ from typing import Any
 
 from registry.findings import Finding, make
 from registry.load import Document
-from registry.redact import CREDENTIAL_KEY, REFERENCE, find_secrets, looks_random
+from registry.redact import CREDENTIAL_KEY, REFERENCE, block_lines, find_secrets, looks_random
 from registry.rules import FileView, content_line
 
 CODES = ("SEC001",)
@@ -137,7 +137,7 @@ def scoped_secrets(reg: Any, shared: bool = True) -> list[tuple[str | None, str]
 
     out: list[tuple[str | None, str]] = []
     for rel, result in sorted(reg.results.items()):
-        if result.kind == "partial" or result.data is None:
+        if result.data is None:
             continue
         scope = scope_of(rel)
         if scope is None and not shared:
@@ -154,4 +154,6 @@ def file_literals(found_strings: list[tuple[tuple[Any, ...], str, str]]) -> list
         if (path[:2] == ("ops", "credentials") and not REFERENCE.match(value))
         or (_credential_key(key) and looks_random(value))
     }
+    for _path, _key, value in found_strings:  # a private key's body lines, one by one
+        found.update(block_lines(value))
     return sorted(found)

@@ -115,18 +115,26 @@ Good:
 prompts: {support-answer: {version: 3, model: chat}}
 ```
 
-## REF002 — `extends` cycle
+## REF002 — `extends` cycle, or an include cycle among partials
+A layer that extends itself (through others) has no meaning; a partial that includes itself
+(through others) can never be inlined into the artifact. Reported at the `extends`, or at the
+include that closes the cycle (in the partial, and in each message that includes one).
+
 Bad:
 ```yaml
 # environments/staging.yaml
 extends: prod
 # environments/prod.yaml
 extends: staging
+# prompts/_partials/tone.j2
+Be kind. {% include "tone.j2" %}
 ```
 Good:
 ```yaml
 # environments/staging.yaml and environments/prod.yaml
 extends: base
+# prompts/_partials/tone.j2
+Be kind.
 ```
 
 ## REF003 — a path that is absolute, has `..`, or resolves outside the registry
