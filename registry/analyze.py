@@ -15,8 +15,8 @@ from json.encoder import encode_basestring_ascii as _ascii
 from typing import Any
 
 from registry import schema, shapes
-from registry.findings import CODES, SEVERITIES, Finding
-from registry.load import Document, decode, load_bytes
+from registry.findings import CODES, SEVERITIES, Finding, make
+from registry.load import MAX_BYTES, Document, decode, load_bytes
 from registry.shapes import Any as AnyShape
 from registry.shapes import DictOf, ListOf, Opt, Record, Tuple
 
@@ -344,12 +344,17 @@ def _prompt_facts(
 
 
 def _partial(rel: str, raw: bytes) -> FileResult:
+    if len(raw) > MAX_BYTES:
+        msg = f"file is {len(raw)} bytes, over the {MAX_BYTES}-byte limit"
+        return FileResult("partial", rel, None, [make("YAML006", msg, rel, 1, 1)], [], {})
     text, finding = decode(raw, rel)
     if finding is not None:
         return FileResult("partial", rel, None, [finding], [], {})
     result = FileResult("partial", rel, text, [], [TemplateFacts.of(text)], {})
+    from registry.redact import block_lines
     from registry.rules import FileView, all_rules
 
+    result.literals = block_lines(text)
     view = FileView(result, None)
     for rule in all_rules():
         if hasattr(rule, "check_file"):

@@ -6,6 +6,7 @@ Exit codes: 0 passed · 1 findings at error level or unwaived drift · 2 could n
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from registry.errors import RegistryError
+from registry.errors import Refusal, RegistryError
 
 app = typer.Typer(
     name="registry",
@@ -41,11 +42,18 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except Refusal as exc:
+            _refused(exc)
+            raise typer.Exit(exc.code) from None
         except RegistryError as exc:
-            typer.echo(f"registry: error: {exc}", err=True)
+            typer.echo(f"registry: error: {_escaped(str(exc))}", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as git does
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None
         except Exception:  # noqa: BLE001 - a bug: one line to the user, the rest to a log
             import tempfile
             import traceback
@@ -64,6 +72,23 @@ def guarded(fn: F) -> F:
             _notes()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _refused(exc: Refusal) -> None:
+    from registry.redact import Redactor
+    from registry.report.text import finding_line
+
+    redact = Redactor(exc.secrets)
+    for f in exc.findings:
+        typer.echo(redact(finding_line(f)), err=True)
+    typer.echo(f"registry: error: {redact(_escaped(str(exc)))}", err=True)
+
+
+def _escaped(text: str) -> str:
+    """A message to print: control and invisible characters shown as escapes."""
+    from registry.textsafe import visible_line
+
+    return visible_line(text)
 
 
 def _notes() -> None:
@@ -89,6 +114,14 @@ def _emit_chunks(chunks: Iterable[str], output: Path | None = None) -> None:
         from registry.atomic import write_chunks
 
         write_chunks(output, chunks)
+
+
+def _human(text: str, literals: Iterable[str] = ()) -> str:
+    """Output for people, through the one redaction layer (see registry.report.finish)."""
+    from registry.redact import Redactor
+    from registry.report import finish
+
+    return finish(text, Redactor(literals), human=True)
 
 
 def _open(root: Path | None, ref: str | None = None) -> Any:
@@ -242,20 +275,28 @@ def render(
 ) -> None:
     """The deploy artifact: resolved JSON + fingerprints + source commit."""
     from registry import render as rendering
+    from registry.depends import touching
     from registry.redact import Redactor
-    from registry.rules.secrets import literal_secrets
 
     reg = _open(root, ref)
-    resolved = reg.resolve(env)
-    errors = [f for f in resolved.findings if f.severity == "error"]
-    if errors or not all(d.ok for d in resolved.chain):
-        from registry.report.text import finding_line
+    reg.resolve(env)  # an unknown environment is exit 2 before anything else
+    result = _run(root, ref, [], [], drift=False) if ref is None else None
+    if result is None:
+        from registry.gate import check as run_check
 
-        for f in errors:
-            typer.echo(finding_line(f), err=True)
-        raise RegistryError(f"environment {env!r} does not resolve cleanly; run registry validate")
+        result = run_check(reg, drift=False)
+    redact = Redactor(result.literal_secrets)
+    problems = touching(reg, env, result.findings)
+    resolved = reg.resolve(env)
+    if problems or not resolved.complete:
+        raise Refusal(
+            f"refusing to render {env}: {len(problems)} error(s) in the files its artifact is "
+            "made from; nothing written",
+            problems,
+            result.literal_secrets,
+        )
     data = rendering.artifact(reg, resolved)
-    redact = Redactor(literal_secrets(reg))
+    data["ops"] = redact.value(data["ops"])  # values redacted before they are encoded
     reg.release()  # only the resolved units are written: the loaded files can go first
     if rendering.secret_units(data, redact):
         raise RegistryError(
@@ -290,6 +331,7 @@ def promote(
     """Make TO's units match FROM's, editing TO's overlay in place (comments kept)."""
     from registry.atomic import write_text
     from registry.promote import promote as run_promote
+    from registry.rules.secrets import literal_secrets
 
     reg = _open(root)
     result = run_promote(reg, src, to, prompt or None)
@@ -299,7 +341,7 @@ def promote(
     if not dry_run:
         write_text(reg.root / result.file, result.after)
     verb = "would apply" if dry_run else "applied"
-    _emit(f"{verb} to {result.file}:\n{result.diff()}")
+    _emit(_human(f"{verb} to {result.file}:\n{result.diff()}", literal_secrets(reg)))
 
 
 @app.command()
@@ -313,6 +355,8 @@ def log(
     """Commits where a unit's resolved fingerprint changed (first-parent history of HEAD)."""
     from registry import history
     from registry.repo import open_registry
+    from registry.rules.secrets import literal_secrets
+    from registry.textsafe import visible_line
 
     reg = open_registry(root, only_prompts={prompt})  # env names only: skip other prompts
     names = env or reg.environments
@@ -325,9 +369,11 @@ def log(
         lines.append(f"{prompt} in {name}: {len(changes)} change(s)")
         for c in changes:
             fp = c.fingerprint or "(not bound)"
-            lines.append(f"  {c.date.date().isoformat()}  {c.commit[:12]}  {c.author}  {fp}")
-            lines.append(f"      {c.subject}  [{', '.join(c.files)}]")
-    _emit("\n".join(lines) + "\n")
+            author, subject = visible_line(c.author), visible_line(c.subject)
+            files = ", ".join(map(visible_line, c.files))
+            lines.append(f"  {c.date.date().isoformat()}  {c.commit[:12]}  {author}  {fp}")
+            lines.append(f"      {subject}  [{files}]")
+    _emit(_human("\n".join(lines) + "\n", literal_secrets(reg)))  # commit metadata too
 
 
 @app.command()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import unicodedata
 from typing import Any
 
 from registry.resolve import Environment, Origin, Unit
 from registry.schema import dotted
+from registry.textsafe import visible_text
 
 
 class _Absent:
@@ -56,24 +56,17 @@ class UnitDiff:
 
 def visible(text: str) -> str:
     """Make invisible characters visible as escapes (`\\u200b`), keeping newlines."""
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append(ch)
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Zs") and ch != " ":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return visible_text(text)
 
 
 def text_diff(a: str, b: str, label_a: str, label_b: str) -> list[str]:
-    lines_a = visible(a).splitlines()
-    lines_b = visible(b).splitlines()
+    """A unified diff of two texts, invisible characters shown, secret shapes masked first (a
+    diff shows a few lines of a text: a private key's body must not be among them)."""
+    from registry.redact import Redactor
+
+    mask = Redactor()
+    lines_a = visible(mask(a)).splitlines()
+    lines_b = visible(mask(b)).splitlines()
     return list(difflib.unified_diff(lines_a, lines_b, label_a, label_b, lineterm="", n=2))
 
 

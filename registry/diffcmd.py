@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from registry.depends import unresolved
 from registry.diff import ABSENT, UnitDiff, diff_environments
-from registry.errors import RegistryError
+from registry.errors import Refusal, RegistryError
 from registry.redact import Redactor
 from registry.repo import Registry
+from registry.report import dumps, finish
 from registry.resolve import Origin
 
 MAX_DIFF_LINES = 60
@@ -52,8 +54,18 @@ def unit_diff_lines(d: UnitDiff, name_a: str, name_b: str) -> list[str]:
 def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
     """The text (or JSON) of `registry diff A B`, and whether behavior differs."""
     env_a, env_b = reg.resolve(a), reg.resolve(b)
-    equal, diffs = diff_environments(env_a, env_b)
     redact = _redactor(reg)
+    for name in (a, b):
+        problems = unresolved(reg, name)
+        if problems:
+            raise Refusal(
+                f"cannot compare: {name} does not resolve ({len(problems)} error(s) above); a "
+                "diff of what did resolve could hide the difference",
+                problems,
+                redact.literals,
+                code=2,
+            )
+    equal, diffs = diff_environments(env_a, env_b)
     if fmt == "json":
         from registry.report.json_report import plain
 
@@ -77,9 +89,7 @@ def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
                 for d in diffs
             ],
         }
-        return redact(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"), bool(
-            diffs
-        )
+        return finish(dumps(redact.value(data)), redact, human=False), bool(diffs)
     lines = [f"{a} {env_a.fingerprint}", f"{b} {env_b.fingerprint}"]
     if not diffs:
         lines.append(f"no behavior differences ({len(equal)} unit(s) equal)")
@@ -87,7 +97,7 @@ def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
         lines.append(f"{len(diffs)} unit(s) differ, {len(equal)} equal:")
         for d in diffs:
             lines.extend(unit_diff_lines(d, a, b))
-    return redact("\n".join(lines) + "\n"), bool(diffs)
+    return finish("\n".join(lines) + "\n", redact, human=True), bool(diffs)
 
 
 def show_unit(reg: Registry, env: str, prompt: str) -> str:
@@ -118,7 +128,7 @@ def show_unit(reg: Registry, env: str, prompt: str) -> str:
     for i, msg in enumerate(unit.messages):
         lines.append(f"messages[{i}] ({msg['role']}):  ({_where(unit.origin(('messages', i)))})")
         lines.extend("  | " + line for line in msg["content"].splitlines())
-    return _redactor(reg)("\n".join(lines) + "\n")
+    return finish("\n".join(lines) + "\n", _redactor(reg), human=True)
 
 
 def _redactor(reg: Registry) -> Redactor:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class RegistryError(Exception):
     """The command could not run: bad arguments, no registry, unknown environment or ref,
@@ -10,3 +13,17 @@ class RegistryError(Exception):
 
 class RenderError(ValueError):
     """Rendering a prompt failed: a missing or ill-typed input, or a sandbox violation."""
+
+
+class Refusal(RegistryError):
+    """A command refuses to work from broken input: the findings that say why are printed
+    (through the redaction layer, masking `secrets` too) before `message`, and the command
+    exits with `code` (1: findings at error level; 2: could not run)."""
+
+    def __init__(
+        self, message: str, findings: list[Any], secrets: Iterable[str] = (), code: int = 1
+    ) -> None:
+        super().__init__(message)
+        self.findings = findings
+        self.secrets = list(secrets)
+        self.code = code

@@ -16,7 +16,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from registry.errors import RegistryError
+from registry.depends import unresolved
+from registry.errors import Refusal, RegistryError
 from registry.load import load_text
 from registry.repo import Registry
 from registry.resolve import Environment, Unit, resolve_environment
@@ -125,6 +126,17 @@ def plan(reg: Registry, src: str, to: str, prompts: list[str] | None = None) -> 
     """The overlay edits that make TO's selected units equal FROM's."""
     if to == "base" or to not in reg.environments:
         raise RegistryError(f"unknown environment {to!r}")
+    for name in (src, to):
+        problems = unresolved(reg, name)
+        if problems:
+            from registry.rules.secrets import literal_secrets
+
+            raise Refusal(
+                f"cannot promote {src} to {to}: {name} does not resolve ({len(problems)} "
+                "error(s) above); nothing written",
+                problems,
+                literal_secrets(reg),
+            )
     source = reg.resolve(src)
     sim = _Sim(reg, to)
     target = sim.resolve()

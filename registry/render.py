@@ -37,14 +37,10 @@ def artifact(reg: Registry, env: Environment) -> dict[str, Any]:
 
 
 def secret_units(data: dict[str, Any], redact: Redactor) -> list[str]:
-    """Ids of the units whose JSON text the redaction layer would change (a literal secret
-    reached a unit: the artifact is refused). One unit at a time, with its key, by the C
-    encoder: the whole text is never held."""
-    return [
-        pid
-        for pid, unit in data["units"].items()
-        if redact(text := dumps({pid: unit}, compact=True)) != text
-    ]
+    """Ids of the units holding a value the redaction layer would change (a literal secret
+    reached a unit: the artifact is refused). Values are looked at before they are encoded,
+    so no escape the encoder adds can hide one."""
+    return [pid for pid, unit in data["units"].items() if redact.holds_secret([pid, unit])]
 
 
 def chunks(data: dict[str, Any]) -> Iterator[str]:
@@ -56,19 +52,17 @@ def chunks(data: dict[str, Any]) -> Iterator[str]:
     if not units or not rest or max(rest) > "units":
         yield dumps(data)
         return
-    head = json.dumps(rest, sort_keys=True, indent=2, ensure_ascii=False)
+    head = json.dumps(rest, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     yield head[: -len("\n}")] + ',\n  "units": {'
     last = len(units) - 1
     for i, pid in enumerate(sorted(units)):
-        body = json.dumps(units[pid], sort_keys=True, indent=2, ensure_ascii=False)
+        body = json.dumps(units[pid], sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
         body = body.replace("\n", "\n    ")
         key = json.dumps(pid, ensure_ascii=False)
         yield f"\n    {key}: {body}{',' if i < last else ''}"
     yield "\n  }\n}\n"
 
 
-def dumps(data: Any, *, compact: bool = False) -> str:
-    """The artifact's text (`compact`: the same strings on one line, for checks only)."""
-    if compact:
-        return json.dumps(data, sort_keys=True, ensure_ascii=False)
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+def dumps(data: Any) -> str:
+    """The artifact's text: strict JSON (never NaN or Infinity), sorted keys."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

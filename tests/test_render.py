@@ -26,7 +26,11 @@ text = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
     ["line\nbreak", 'quote "x"', "tab\there", "ünïcödé ✓", KEY, "    ", "units", "{}"]
 )
 values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | text,
     lambda c: st.lists(c, max_size=3) | st.dictionaries(text, c, max_size=3),
     max_leaves=12,
 )

@@ -7,7 +7,7 @@ summary), github (workflow annotations), sarif (2.1.0).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from registry.redact import Redactor
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from registry.gate import CheckResult
 
 FORMATS = ("text", "json", "markdown", "github", "sarif")
+HUMAN = ("text", "markdown", "github")  # read by people, in terminals, logs and comments
 MODULES = {"json": "json_report"}
 
 
@@ -25,8 +26,29 @@ def render(result: CheckResult, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(fmt)
     module = importlib.import_module(f"registry.report.{MODULES.get(fmt, fmt)}")
+    redact = redactor(result)
+    if hasattr(module, "as_data"):  # JSON: every value redacted before it is encoded
+        return finish(dumps(redact.value(module.as_data(result))), redact, human=False)
     fn: Callable[[CheckResult], str] = module.render
-    return redactor(result)(fn(result))
+    return finish(fn(result), redact, human=fmt in HUMAN)
+
+
+def dumps(data: Any) -> str:
+    """A JSON output: sorted keys, two-space indent, UTF-8 text, strict JSON."""
+    import json
+
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def finish(text: str, redact: Redactor, *, human: bool) -> str:
+    """The last step of every command's output: the redaction layer, then, for output people
+    read, every invisible or control character shown as an escape (registry.textsafe)."""
+    text = redact(text)
+    if human:
+        from registry.textsafe import visible_text
+
+        text = visible_text(text)
+    return text
 
 
 def redactor(result: CheckResult) -> Redactor:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from registry.textsafe import visible_line
+
 if TYPE_CHECKING:
     from registry.gate import CheckResult
 
@@ -31,12 +33,12 @@ def render(result: CheckResult) -> str:
         shown[f.severity] += 1
         props = []
         if f.file:
-            props.append(f"file={_prop(f.file)}")
+            props.append(f"file={_prop(visible_line(f.file))}")
             if f.line:
                 props.append(f"line={f.line}")
                 props.append(f"col={f.col or 1}")
         props.append(f"title={_prop(f.code)}")
-        message = f.message + (f"\n{f.hint}" if f.hint else "")
+        message = visible_line(f.message) + (f"\n{visible_line(f.hint)}" if f.hint else "")
         out.append(f"::{LEVEL[f.severity]} {','.join(props)}::{_data(message)}")
     counts = result.counts
     for sev, level in LEVEL.items():

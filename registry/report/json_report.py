@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from registry.diff import ABSENT
@@ -98,7 +97,6 @@ def _origin(origin: Any) -> dict[str, Any] | None:
 
 
 def render(result: CheckResult) -> str:
-    return (
-        json.dumps(as_data(result), indent=2, sort_keys=True, ensure_ascii=False, default=str)
-        + "\n"
-    )
+    from registry.report import dumps
+
+    return dumps(as_data(result))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from registry.diffcmd import unit_diff_lines
+from registry.textsafe import visible_line
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult
@@ -17,7 +18,12 @@ TRUNCATED = (
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return visible_line(text).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """A value shown as `code` in a cell (a backtick in it would end the code span)."""
+    return "`" + _cell(text).replace("`", "'") + "`"
 
 
 def _short(fp: str) -> str:
@@ -73,14 +79,14 @@ def render(result: CheckResult) -> str:
         ]
         for f in result.findings:
             where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or "")
-            parts.append(f"| {f.severity} | {f.code} | `{_cell(where)}` | {_cell(f.message)} |")
+            parts.append(f"| {f.severity} | {f.code} | {_code(where)} | {_cell(f.message)} |")
         parts.append("")
     active = [w for w in result.waivers if w.status in ("active", "too_long", "stale")]
     if active:
         parts += ["### Waivers", "", "| id | path | days left | covers |", "|---|---|---:|---:|"]
         for w in active:
             parts.append(
-                f"| {_cell(w.id)} | `{_cell(w.path)}` | {w.days_left(result.today)} | "
+                f"| {_cell(w.id)} | {_code(w.path)} | {w.days_left(result.today)} | "
                 f"{len(w.covered)} |"
             )
         parts.append("")

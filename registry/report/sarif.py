@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from registry import __version__
 from registry.findings import CODES
+from registry.textsafe import visible_line
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult
@@ -15,7 +15,21 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
+def _uri(rel: str) -> str:
+    """A registry path as a relative URI reference (RFC 3986: a space or `#` is escaped)."""
+    from urllib.parse import quote
+
+    return quote(rel, safe="/")
+
+
 def render(result: CheckResult) -> str:
+    from registry.report import dumps
+
+    return dumps(as_data(result))
+
+
+def as_data(result: CheckResult) -> dict[str, Any]:
+    """The SARIF log as data (the redaction layer works on its values, then it is encoded)."""
     used = sorted({f.code for f in result.findings})
     rules = [
         {
@@ -33,14 +47,14 @@ def render(result: CheckResult) -> str:
             "ruleId": f.code,
             "ruleIndex": used.index(f.code),
             "level": LEVEL[f.severity],
-            "message": {"text": f.message + (f" ({f.hint})" if f.hint else "")},
+            "message": {"text": visible_line(f.message + (f" ({f.hint})" if f.hint else ""))},
         }
         if f.file:
             region = {"startLine": f.line or 1, "startColumn": f.col or 1}
             item["locations"] = [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": _uri(f.file), "uriBaseId": "%SRCROOT%"},
                         "region": region,
                     }
                 }
@@ -65,4 +79,4 @@ def render(result: CheckResult) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return log

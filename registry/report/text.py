@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from registry.findings import Finding
+from registry.textsafe import visible_line
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult
 
 
 def finding_line(f: Finding) -> str:
-    where = f.file or "(registry)"
+    """`path:line:col: severity CODE message` (+ `  hint: …`), each field on its one line."""
+    where = visible_line(f.file) if f.file else "(registry)"
     if f.line:
         where += f":{f.line}:{f.col or 1}"
-    text = f"{where}: {f.severity} {f.code} {f.message}"
+    text = f"{where}: {f.severity} {f.code} {visible_line(f.message)}"
     if f.hint:
-        text += f"\n  hint: {f.hint}"
+        text += f"\n  hint: {visible_line(f.hint)}"
     return text
 
 
@@ -27,7 +29,7 @@ def since_text(change: Any, today: Any) -> str:
     days = (today - change.date.date()).days
     return (
         f"drifting since {change.commit[:12]} ({change.date.date().isoformat()}, {days} "
-        f"day(s) ago, {change.author}: {change.subject})"
+        f"day(s) ago, {visible_line(change.author)}: {visible_line(change.subject)})"
     )
 
 

@@ -71,7 +71,7 @@ def test_render_refuses_a_broken_environment(reg_root: Path, tmp_path: Path) -> 
         reg_root, {"environments/prod.yaml": "extends: base\nprompts: {x: {version: 1}}\n"}
     )
     code, output = run("render", "prod", "--root", str(reg_root), "-o", str(out))
-    assert code == 2 and "REF001" in output
+    assert code == 1 and "REF001" in output and "nothing written" in output
     assert out.read_text() == "previous"
 
 
