@@ -12,8 +12,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from registry.errors import ArtifactError, InputError, RegistryError, RenderError
+
 __version__ = "0.1.0"
-__all__ = ["__version__", "load_artifact", "open"]
+__all__ = [
+    "ArtifactError",
+    "InputError",
+    "RegistryError",
+    "RenderError",
+    "__version__",
+    "load_artifact",
+    "open",
+]
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -12,7 +12,16 @@ class RegistryError(Exception):
 
 
 class RenderError(ValueError):
-    """Rendering a prompt failed: a missing or ill-typed input, or a sandbox violation."""
+    """Rendering a prompt failed: a missing or ill-typed input, a sandbox violation or limit
+    (registry.limits), or an error the template raised."""
+
+
+class InputError(RenderError):
+    """Render inputs do not match the prompt's `variables` schema."""
+
+
+class ArtifactError(RegistryError):
+    """The artifact is unreadable, not an artifact, tampered with, or not the expected build."""
 
 
 class Refusal(RegistryError):

@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from registry.errors import RegistryError, RenderError
+from registry import shapes
+from registry.errors import ArtifactError, InputError, RenderError
 from registry.fingerprint import environment_fingerprint, fingerprint
+from registry.shapes import DictOf, ListOf, Opt, Record
 
 UNIT_FIELDS = (
     "prompt",
@@ -33,22 +35,48 @@ UNIT_FIELDS = (
 )
 
 
-class ArtifactError(RegistryError):
-    """The artifact is unreadable, tampered with, or not the expected build."""
-
-
-class InputError(RenderError):
-    """Render inputs do not match the prompt's `variables` schema."""
+__all__ = ["Artifact", "ArtifactError", "ArtifactUnit", "InputError", "RenderError"]
+MAX_BYTES = 256 * 1024 * 1024  # an artifact larger than this is not one we wrote
+UNIT_SHAPE = Record(
+    {
+        "fingerprint": str,
+        "prompt": str,
+        "version": int,
+        "model": Opt(str),
+        "params": dict,
+        "messages": ListOf(Record({"role": str, "content": str})),
+        "variables": dict,
+        "response_format": Opt(dict),
+        "tools": DictOf(dict),
+        "rag": Opt(dict),
+        "routing": dict,
+    }
+)
+ARTIFACT_SHAPE = Record(
+    {
+        "format": int,
+        "environment": str,
+        "fingerprint": str,
+        "source": dict,
+        "units": DictOf(UNIT_SHAPE),
+        "ops": dict,
+    },
+    optional=frozenset({"source", "ops"}),
+)
 
 
 def check_inputs(variables: Mapping[str, Any], inputs: Mapping[str, Any]) -> None:
-    """Raise InputError naming the variable when inputs do not fit the `variables` schema."""
+    """Raise InputError naming the variable when inputs do not fit the `variables` schema (a
+    schema that cannot validate, which `registry check` reports, is a RenderError)."""
     from jsonschema import Draft202012Validator
 
-    errors = sorted(
-        Draft202012Validator(variables).iter_errors(dict(inputs)),
-        key=lambda e: list(map(str, e.absolute_path)),
-    )
+    try:
+        errors = sorted(
+            Draft202012Validator(variables).iter_errors(dict(inputs)),
+            key=lambda e: list(map(str, e.absolute_path)),
+        )
+    except Exception as exc:  # noqa: BLE001 - UnknownType, re.error, an unresolvable $ref...
+        raise RenderError(f"variables is not a schema that can validate: {exc}") from None
     if not errors:
         return
     err = errors[0]
@@ -98,16 +126,21 @@ class Artifact:
 
 
 def verify(data: Any, expect: str | None = None) -> Artifact:
-    """Check an artifact's structure and recompute every fingerprint."""
-    try:
-        if data.get("format") != 1:
-            raise ArtifactError(f"unsupported artifact format {data.get('format')!r}")
-        art = Artifact(data)
-        for pid, unit in art.units.items():
-            if unit.prompt != pid or fingerprint(unit.behavior()) != unit.fingerprint:
-                raise ArtifactError(f"unit {pid!r} does not match its fingerprint (tampered?)")
-    except (AttributeError, KeyError, TypeError) as exc:
-        raise ArtifactError(f"not a registry artifact: missing or malformed {exc}") from None
+    """Check an artifact's structure and recompute every fingerprint. Anything wrong is an
+    ArtifactError, never another exception."""
+    if not isinstance(data, dict) or data.get("format") != 1:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise ArtifactError(f"not a registry artifact of format 1 (format {found!r})")
+    if not shapes.ok(data, ARTIFACT_SHAPE):
+        raise ArtifactError("not a registry artifact: a field is missing or of the wrong type")
+    art = Artifact(data)
+    for pid, unit in art.units.items():
+        try:
+            actual = fingerprint(unit.behavior())
+        except (TypeError, ValueError, RecursionError, OverflowError):  # rfc8785's errors too
+            raise ArtifactError(f"unit {pid!r} holds a value JSON cannot carry") from None
+        if unit.prompt != pid or actual != unit.fingerprint:
+            raise ArtifactError(f"unit {pid!r} does not match its fingerprint (tampered?)")
     env_fp = environment_fingerprint({pid: u.fingerprint for pid, u in art.units.items()})
     if env_fp != art.fingerprint:
         raise ArtifactError("environment fingerprint does not match its units (tampered?)")
@@ -119,7 +152,36 @@ def verify(data: Any, expect: str | None = None) -> Artifact:
 def load_artifact(path: str | Path, expect: str | None = None) -> Artifact:
     """Read and verify a rendered artifact (see the module docstring)."""
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArtifactError(f"cannot read artifact {path}: {exc}") from None
-    return verify(data, expect)
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ArtifactError(f"cannot read artifact {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise ArtifactError(f"{path} is over {MAX_BYTES} bytes: not an artifact")
+    return verify(parse(raw, str(path)), expect)
+
+
+def parse(raw: bytes, name: str = "artifact") -> Any:
+    """Strict JSON: UTF-8, no NaN or Infinity, no duplicate keys, no absurd nesting or
+    numbers; anything else is an ArtifactError."""
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique, parse_constant=_refuse)
+    except UnicodeDecodeError:
+        raise ArtifactError(f"{name} is not UTF-8") from None
+    except RecursionError:
+        raise ArtifactError(f"{name} is nested too deeply to be an artifact") from None
+    except ValueError as exc:  # JSONDecodeError, a duplicate key, NaN, a 5,000-digit number
+        raise ArtifactError(f"{name} is not strict JSON: {exc}") from None
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {dup!r}")
+    return out
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")

@@ -15,7 +15,6 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from registry.errors import RenderError
 from registry.templatescan import BUILTIN_NAMES
 
 SAFE_GLOBAL_CALLS = frozenset({"range", "dict", "namespace", "cycler", "joiner", "caller"})
@@ -55,8 +54,11 @@ SAFE_METHODS = frozenset(
 
 @functools.lru_cache(maxsize=1)
 def sandbox() -> ImmutableSandboxedEnvironment:
-    """The single Jinja2 environment: sandboxed, strict, never autoescaping, no loader."""
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    """The single Jinja2 environment: sandboxed, strict, never autoescaping, no loader, and
+    bounded (see `registry.limits`)."""
+    from registry.limits import BoundedSandbox
+
+    return BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 
 
 class TemplateError(Exception):
@@ -138,22 +140,72 @@ def _unsafe(of: Callable[[Any], list[Any]], macros: set[str]) -> Iterator[Issue]
         if ga.attr.startswith("_"):
             yield Issue(f"access to attribute '{ga.attr}'", ga.lineno)
     for gi in of(nodes.Getitem):
-        arg = gi.arg
-        if (
-            isinstance(arg, nodes.Const)
-            and isinstance(arg.value, str)
-            and arg.value.startswith("_")
-        ):
-            yield Issue(f"access to item '{arg.value}'", gi.lineno)
-    for flt in of(nodes.Filter):
-        if flt.name == "attr":
-            yield Issue("filter 'attr' reaches object attributes", flt.lineno)
-        elif flt.name == "format" and not isinstance(flt.node, nodes.Const):
-            yield Issue("filter 'format' on a non-literal format string", flt.lineno)
+        key = _constant(gi.arg)
+        if isinstance(key, str) and key.startswith("_"):
+            yield Issue(f"access to item '{key}'", gi.lineno)
+        elif key is None and _leading_text(gi.arg).startswith("_"):
+            yield Issue("item name built to start with '_'", gi.lineno)
+    for name in of(nodes.Name):
+        if name.name == "lipsum" and name.ctx == "load":
+            yield Issue("'lipsum' is random text, never a prompt", name.lineno)
+    for flt in of((nodes.Filter, nodes.Test)):
+        yield from _filter_issues(flt)
     for call in of(nodes.Call):
         problem = _call_problem(call.node, macros)
         if problem:
             yield Issue(problem, call.lineno)
+
+
+# Filters that look attributes up by a name they are given: selectattr("__class__") reaches the
+# same place as `x.__class__` (the sandbox refuses both; the check says so before merge).
+ATTRIBUTE_FILTERS = frozenset(
+    {"map", "selectattr", "rejectattr", "groupby", "sort", "sum", "unique", "min", "max", "join"}
+)
+POSITIONAL_ATTRIBUTE = frozenset({"selectattr", "rejectattr", "groupby"})
+
+
+def _filter_issues(flt: nodes.Filter | nodes.Test) -> Iterator[Issue]:
+    kind = "filter" if isinstance(flt, nodes.Filter) else "test"
+    if flt.name == "attr":
+        yield Issue(f"{kind} 'attr' reaches object attributes", flt.lineno)
+        return
+    if flt.name == "format" and isinstance(flt, nodes.Filter):
+        if not isinstance(flt.node, nodes.Const):
+            yield Issue("filter 'format' on a non-literal format string", flt.lineno)
+        return
+    if flt.name not in ATTRIBUTE_FILTERS:
+        return
+    named = [kw.value for kw in flt.kwargs if kw.key == "attribute"]
+    if flt.name in POSITIONAL_ATTRIBUTE and flt.args:
+        named.append(flt.args[0])
+    if flt.name == "map" and flt.args:  # map("attr", name) applies the attr filter
+        first = _constant(flt.args[0])
+        if first in ("attr", "format"):
+            yield Issue(f"filter 'map' applying '{first}' reaches object attributes", flt.lineno)
+    for node in named:
+        value = _constant(node)
+        if not isinstance(value, (str, int)):
+            yield Issue(f"{kind} '{flt.name}' with a computed attribute name", flt.lineno)
+        elif isinstance(value, str) and any(p.startswith("_") for p in value.split(".")):
+            yield Issue(f"{kind} '{flt.name}' reaches attribute '{value}'", flt.lineno)
+
+
+def _constant(node: nodes.Node) -> Any:
+    """The value of an expression made of constants only (`"_" ~ "_class__"`), else None."""
+    if not isinstance(node, nodes.Expr):
+        return None
+    try:
+        return node.as_const()
+    except Exception:  # noqa: BLE001 - Impossible, or any error folding it: not a constant
+        return None
+
+
+def _leading_text(node: nodes.Node) -> str:
+    """The literal text an item name built by concatenation starts with (`"_" ~ x`: "_")."""
+    while isinstance(node, (nodes.Concat, nodes.Add)):
+        node = node.nodes[0] if isinstance(node, nodes.Concat) else node.left
+    value = _constant(node)
+    return value if isinstance(value, str) else ""
 
 
 def _call_problem(callee: nodes.Node, macros: set[str]) -> str | None:
@@ -203,19 +255,14 @@ def render_messages(
     inputs: Mapping[str, Any],
     validate_inputs: Callable[[Mapping[str, Any]], None],
 ) -> list[dict[str, str]]:
-    """Render each message's (already inlined) template with checked inputs."""
-    from jinja2.exceptions import SecurityError, UndefinedError
+    """Render each message's (already inlined) template with checked inputs. Every failure is
+    a RenderError naming the message (or an InputError, for the inputs): a missing input, the
+    sandbox, a limit (registry.limits), or any error the template itself raises."""
+    from registry.limits import render_bounded
 
     validate_inputs(inputs)
     out = []
     for i, msg in enumerate(messages):
-        try:
-            text = sandbox().from_string(msg["content"]).render(**inputs)
-        except UndefinedError as exc:
-            raise RenderError(f"messages[{i}]: {exc.message}") from None
-        except SecurityError as exc:
-            raise RenderError(f"messages[{i}]: blocked by the sandbox: {exc}") from None
-        except TemplateSyntaxError as exc:
-            raise RenderError(f"messages[{i}]: template error: {exc.message}") from None
+        text = render_bounded(sandbox(), msg["content"], inputs, f"messages[{i}]")
         out.append({"role": msg["role"], "content": text})
     return out

@@ -70,7 +70,12 @@ _BLOCK = re.compile(
     rf"|include[ \t]+(?P<include>{_STRING})"
     rf")[ \t]*\Z"
 )
-_UNSAFE_FILTERS = frozenset({"attr", "format"})
+# Left to Jinja2's parser (and `registry.templates`' checks): filters that reach attributes
+# or format strings, and filters that look attributes up by a name they are given.
+_UNSAFE_FILTERS = frozenset(
+    {"attr", "format", "map", "selectattr", "rejectattr", "groupby", "sort", "sum", "unique"}
+    | {"min", "max", "join"}
+)
 MAX_NESTING = 20  # deeper blocks are left to Jinja2 (which refuses very deep ones)
 
 
@@ -124,7 +129,7 @@ def scan(source: str) -> tuple[dict[str, int], list[tuple[str, int]], list[list[
 def _variable(body: str) -> str | None:
     """The variable a `{{ … }}` reads, None outside the subset."""
     found = _VARIABLE.match(body)
-    if found is None or found.group("name") in _RESERVED:
+    if found is None or found.group("name") in _RESERVED or found.group("name") == "lipsum":
         return None
     filters = found.group("filters")
     if filters and any(f in _UNSAFE_FILTERS for f in _FILTER_NAMES.findall(filters)):
@@ -148,7 +153,7 @@ def _block(
     top = not open_blocks
     if found.group("target") is not None:
         target, name = found.group("target"), found.group("iter")
-        if target in _RESERVED or name in _RESERVED:
+        if target in _RESERVED or name in _RESERVED or name == "lipsum":
             return False
         stored.add(target)
         loads.append((name, line))

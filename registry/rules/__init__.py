@@ -134,6 +134,7 @@ def all_rules() -> list[ModuleType]:
         pins,
         prompt_templates,
         review,
+        schemas,
         secrets,
         structure,
         text,
@@ -142,6 +143,7 @@ def all_rules() -> list[ModuleType]:
 
     return [
         structure,
+        schemas,
         prompt_templates,
         text,
         pins,

@@ -2,7 +2,8 @@
 
 ## TOOL001 — a tool's `parameters` is not a valid JSON Schema
 Providers reject the whole request (or worse, silently ignore the schema). Checked against the
-JSON Schema metaschema.
+JSON Schema metaschema; a `$ref` must resolve inside the schema, and a `pattern` must compile
+and not backtrack catastrophically (see `registry.userschema`).
 
 Bad:
 ```yaml
@@ -61,21 +62,18 @@ def check_file(view: FileView) -> Iterator[Finding]:
     only when a layer is analyzed)."""
     if view.kind != "environment" or view.doc is None:
         return
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
+    from registry.userschema import problems
 
     doc = view.doc
     for name, tool in (doc.data.get("tools") or {}).items():
         params = tool.get("parameters") if isinstance(tool, dict) else None
         if not isinstance(params, dict):
             continue
-        try:
-            Draft202012Validator.check_schema(params)
-        except SchemaError as exc:
-            line, col = doc.pos(("tools", name, "parameters", *exc.path))
+        for path, message in problems(params):
+            line, col = doc.pos(("tools", name, "parameters", *path))
             yield make(
                 "TOOL001",
-                f"tool {name!r}: parameters is not a valid JSON Schema: {exc.message}",
+                f"tool {name!r}: parameters: {message}",
                 doc.file,
                 line,
                 col,
