@@ -442,13 +442,11 @@ def _run(
         for kind, rel, raw in items:
             yield analyze(kind, rel, raw, (hints or {}).get(rel))
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from registry.workers import pool
 
     size = max(1, len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        results = [r for chunk in pool.map(_work, chunks) for r in chunk]
+    with pool(workers) as executor:
+        results = [r for chunk in executor.map(_work, chunks) for r in chunk]
     for result in results:
         yield result, None

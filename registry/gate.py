@@ -172,7 +172,7 @@ def assemble(
 ) -> CheckResult:
     """Waivers, the drift gate on every parity pair, severities and selection: the CheckResult.
     `reg` supplies only registry-wide parts (settings, waivers, environment names)."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     found = [f for _scope, f in material.findings]
     pairs: list[PairReport] = []
     envs = material.envs
@@ -198,6 +198,12 @@ def assemble(
         environments={n: e.fingerprint for n, e in envs.items()},
         today=today,
     )
+
+
+def utc_today() -> dt.date:
+    """Today in UTC: a waiver expires at the same moment on every machine and in every CI
+    runner's time zone."""
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 SINCE_MAX_UNITS = 20  # history walks are per unit: tell "since when" for the first 20

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -246,18 +245,14 @@ def promote(reg: Registry, src: str, to: str, prompts: list[str] | None = None) 
 
 
 def _edit_text(text: str, ops: list[Op]) -> str:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
+    """The ops applied to the overlay's text; lines no op reaches stay byte for byte."""
+    from registry.yamledit import edit
 
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    data = yaml.load(text) or CommentedMap()
-    for op in ops:
-        _apply(data, op, CommentedMap)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    def apply(data: Any, new_map: Any) -> None:
+        for op in ops:
+            _apply(data, op, new_map)
+
+    return edit(text, [path for path, _value in ops], apply)
 
 
 def _validate(reg: Registry, file: str, text: str) -> None:

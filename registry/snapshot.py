@@ -149,15 +149,12 @@ def _full(
     if pids is None or len(pids) < PARTITION_MIN or (os.cpu_count() or 1) < 2:
         reg = Registry(root, source, disk_cache=True)
         return reg, collect(reg, drift=drift)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from registry.filecache import shard_of
+    from registry.workers import pool
 
     parts = [{p for p in pids if shard_of(p) % 2 == i} for i in (0, 1)]
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(2, mp_context=context) as pool:
-        futures = [pool.submit(_part, root, parts[i], drift, i) for i in (0, 1)]
+    with pool(2) as executor:
+        futures = [executor.submit(_part, root, parts[i], drift, i) for i in (0, 1)]
         (first, read_first), (second, read_second) = (f.result() for f in futures)
     source.digests.update(read_first)
     source.digests.update(read_second)
