@@ -304,6 +304,9 @@ class GitRef:
                 elif kind == 0o160000:
                     rel = f"{path}/{name}"
                     self.specials[rel] = Special(rel, "SCHEMA001", "is a git submodule")
+                elif kind == 0o120000 and self._link_to_folder(f"{path}/{name}"):
+                    rel = f"{path}/{name}"
+                    self.specials[rel] = Special(rel, "REF003", LINK_TO_FOLDER)
                 else:
                     out.append(f"{path}/{name}")  # a file, or a link `read` follows or refuses
         return sorted(out)
@@ -332,6 +335,16 @@ class GitRef:
                 raise Escape(rel)
             path = str(target)
         raise Special(rel, "REF003", "is a symbolic link in a loop")
+
+    def _link_to_folder(self, rel: str) -> bool:
+        """A symbolic link stored in git that leads to a folder (never entered)."""
+        try:
+            self.read(rel)
+        except Special as special:
+            return special.why == LINK_TO_FOLDER
+        except Escape:
+            return False
+        return False
 
     def _mode(self, rel: str) -> int:
         parent = str(PurePosixPath(rel).parent)
