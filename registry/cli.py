@@ -77,10 +77,11 @@ def guarded(fn: F) -> F:
 def _refused(exc: Refusal) -> None:
     from registry.redact import Redactor
     from registry.report.text import finding_line
+    from registry.textsafe import visible_text
 
     redact = Redactor(exc.secrets)
     for f in exc.findings:
-        typer.echo(redact(finding_line(f)), err=True)
+        typer.echo(visible_text(redact(finding_line(f))), err=True)
     typer.echo(f"registry: error: {redact(_escaped(str(exc)))}", err=True)
 
 

@@ -29,8 +29,16 @@ def visible_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
 
 
+def one_line(text: str) -> str:
+    """A field of a line-oriented output: its line breaks as escapes (`visible_text`, applied
+    to the whole output, shows the rest)."""
+    if "\n" not in text and "\r" not in text:
+        return text
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def visible_text(text: str) -> str:
     """A block of lines: every non-printable character but the line breaks as an escape."""
-    if text.isprintable():
+    if text.replace("\n", "").isprintable():  # the usual case: one pass in C
         return text
     return "\n".join(visible_line(line) for line in text.split("\n"))

@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from registry.findings import Finding
-from registry.textsafe import visible_line
+from registry.textsafe import one_line
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult
 
 
 def finding_line(f: Finding) -> str:
-    """`path:line:col: severity CODE message` (+ `  hint: …`), each field on its one line."""
-    where = visible_line(f.file) if f.file else "(registry)"
+    """`path:line:col: severity CODE message` (+ `  hint: …`), each field on its one line
+    (the output's other invisible characters are escaped once, for the whole text)."""
+    where = one_line(f.file) if f.file else "(registry)"
     if f.line:
         where += f":{f.line}:{f.col or 1}"
-    text = f"{where}: {f.severity} {f.code} {visible_line(f.message)}"
+    text = f"{where}: {f.severity} {f.code} {one_line(f.message)}"
     if f.hint:
-        text += f"\n  hint: {visible_line(f.hint)}"
+        text += f"\n  hint: {one_line(f.hint)}"
     return text
 
 
@@ -29,7 +30,7 @@ def since_text(change: Any, today: Any) -> str:
     days = (today - change.date.date()).days
     return (
         f"drifting since {change.commit[:12]} ({change.date.date().isoformat()}, {days} "
-        f"day(s) ago, {visible_line(change.author)}: {visible_line(change.subject)})"
+        f"day(s) ago, {one_line(change.author)}: {one_line(change.subject)})"
     )
 
 
