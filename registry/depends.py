@@ -82,3 +82,20 @@ def unresolved(reg: Registry, env: str) -> list[Finding]:
         what = ", ".join(resolved.broken) or f"the layers of {env}"
         found = [make("SCHEMA001", f"{env}: {what} did not load", None)]
     return found
+
+
+def require_resolved(reg: Registry, names: tuple[str, ...], doing: str, code: int = 1) -> None:
+    """Refuse to go on from an environment that does not resolve whole (the findings say why;
+    `doing` says what was refused)."""
+    for name in names:
+        problems = unresolved(reg, name)
+        if problems:
+            from registry.errors import Refusal
+            from registry.rules.secrets import literal_secrets
+
+            raise Refusal(
+                f"{doing}: {name} does not resolve ({len(problems)} error(s) above)",
+                problems,
+                literal_secrets(reg),
+                code,
+            )

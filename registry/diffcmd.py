@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from registry.depends import unresolved
+from registry.depends import require_resolved
 from registry.diff import ABSENT, UnitDiff, diff_environments
-from registry.errors import Refusal, RegistryError
+from registry.errors import RegistryError
 from registry.redact import Redactor
 from registry.repo import Registry
 from registry.report import dumps, finish
@@ -55,16 +55,7 @@ def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
     """The text (or JSON) of `registry diff A B`, and whether behavior differs."""
     env_a, env_b = reg.resolve(a), reg.resolve(b)
     redact = _redactor(reg)
-    for name in (a, b):
-        problems = unresolved(reg, name)
-        if problems:
-            raise Refusal(
-                f"cannot compare: {name} does not resolve ({len(problems)} error(s) above); a "
-                "diff of what did resolve could hide the difference",
-                problems,
-                redact.literals,
-                code=2,
-            )
+    require_resolved(reg, (a, b), "cannot compare (a diff of what did resolve could hide it)", 2)
     equal, diffs = diff_environments(env_a, env_b)
     if fmt == "json":
         from registry.report.json_report import plain

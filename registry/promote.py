@@ -15,8 +15,8 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from registry.depends import unresolved
-from registry.errors import Refusal, RegistryError
+from registry.depends import require_resolved
+from registry.errors import RegistryError
 from registry.load import load_text
 from registry.repo import Registry
 from registry.resolve import Environment, Unit, resolve_environment
@@ -125,17 +125,7 @@ def plan(reg: Registry, src: str, to: str, prompts: list[str] | None = None) -> 
     """The overlay edits that make TO's selected units equal FROM's."""
     if to == "base" or to not in reg.environments:
         raise RegistryError(f"unknown environment {to!r}")
-    for name in (src, to):
-        problems = unresolved(reg, name)
-        if problems:
-            from registry.rules.secrets import literal_secrets
-
-            raise Refusal(
-                f"cannot promote {src} to {to}: {name} does not resolve ({len(problems)} "
-                "error(s) above); nothing written",
-                problems,
-                literal_secrets(reg),
-            )
+    require_resolved(reg, (src, to), f"cannot promote {src} to {to}, nothing written")
     source = reg.resolve(src)
     sim = _Sim(reg, to)
     target = sim.resolve()
