@@ -137,17 +137,34 @@ def _choice(value: str, choices: tuple[str, ...], what: str) -> str:
     return value
 
 
-def _codes(values: list[str] | None) -> list[str]:
-    return [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
+def _codes(values: list[str] | None, option: str = "--select", gate: bool = True) -> list[str]:
+    """Codes or prefixes given to --select/--ignore: an unknown one is exit 2 (a typo would
+    select nothing), and so is ignoring one of the gate's codes where the gate runs."""
+    from registry.findings import GATE_CODES, GATE_HINT, closest_code, known_prefix
+
+    codes = [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
+    for code in codes:
+        if not known_prefix(code):
+            near = closest_code(code)
+            hint = f" (did you mean {near}?)" if near else ""
+            raise RegistryError(f"{option}: unknown code or prefix {code!r}{hint}")
+        drift = sorted(g for g in GATE_CODES if g.startswith(code)) if gate else []
+        if option == "--ignore" and drift:
+            raise RegistryError(f"--ignore {code} would ignore {', '.join(drift)}: {GATE_HINT}")
+    return codes
 
 
 RootOpt = typer.Option(None, "--root", help=ROOT_HELP, file_okay=False)
 FormatOpt = typer.Option("text", "--format", "-f", help="text | json | markdown | github | sarif")
 SelectOpt = typer.Option(
-    None, "--select", help="Only these codes (prefixes allowed), comma-separated."
+    None,
+    "--select",
+    help="Only these codes (prefixes allowed), comma-separated; the drift gate's codes always run.",
 )
 IgnoreOpt = typer.Option(
-    None, "--ignore", help="Skip these codes (prefixes allowed), comma-separated."
+    None,
+    "--ignore",
+    help="Skip these codes (prefixes allowed), comma-separated; not the drift gate's codes.",
 )
 
 
@@ -166,7 +183,7 @@ def validate(
     from registry import report
 
     _choice(fmt, FORMATS, "format")
-    result = _run(root, ref, _codes(select), _codes(ignore), drift=False)
+    result = _run(root, ref, _codes(select), _codes(ignore, "--ignore", gate=False), drift=False)
     _emit(report.render(result, fmt))
     raise typer.Exit(result.exit_code)
 
@@ -185,7 +202,7 @@ def check(
     from registry import report
 
     _choice(fmt, FORMATS, "format")
-    result = _check(root, base, _codes(select), _codes(ignore))
+    result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
     _emit(report.render(result, fmt))
     raise typer.Exit(result.exit_code)
 
@@ -227,12 +244,14 @@ def report(
     fmt: str = FormatOpt,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomically)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Publish only: always exit 0."),
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
 ) -> None:
     """The check result as text, JSON, Markdown, GitHub annotations or SARIF."""
     from registry import report as reporters
 
     _choice(fmt, FORMATS, "format")
-    result = _check(root, base, [], [])
+    result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
     _emit(reporters.render(result, fmt), output)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 

@@ -58,6 +58,26 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+# The merge gate's own codes: always errors in `check` and `report`, never selected away,
+# ignored or overridden. The only way past a difference is an expiring waiver.
+GATE_CODES = frozenset({"DRIFT001", "DRIFT002", "WAIVER001", "WAIVER002", "WAIVER004"})
+GATE_HINT = "the drift gate cannot be switched off: add an expiring waiver to waivers.yaml"
+
+
+def closest_code(value: str) -> str | None:
+    """The known code (or code prefix) nearest a mistyped one, for did-you-mean hints."""
+    import difflib
+
+    prefixes = {code.rstrip("0123456789") for code in CODES}
+    found = difflib.get_close_matches(value, [*CODES, *sorted(prefixes)], n=1, cutoff=0.5)
+    return found[0] if found else None
+
+
+def known_prefix(value: str) -> bool:
+    """Whether `value` is a code or the start of one (`PIN`, `PIN00`)."""
+    return any(code.startswith(value) for code in CODES)
+
+
 @dataclasses.dataclass(frozen=True, order=False)
 class Finding:
     """One problem, located at the file:line:col that set the value it is about."""
@@ -96,10 +116,11 @@ def make(
 
 
 def apply_overrides(findings: Iterable[Finding], overrides: Mapping[str, str]) -> list[Finding]:
-    """Apply `rules:` severity overrides from registry.yaml (code -> severity or 'off')."""
+    """Apply `rules:` severity overrides from registry.yaml (code -> severity or 'off'); those
+    of the gate's codes never apply (the override is itself a finding, see rules/structure)."""
     out = []
     for f in findings:
-        sev = overrides.get(f.code)
+        sev = overrides.get(f.code) if f.code not in GATE_CODES else None
         if sev == "off":
             continue
         out.append(f.with_severity(sev) if sev in SEVERITIES else f)
@@ -109,12 +130,14 @@ def apply_overrides(findings: Iterable[Finding], overrides: Mapping[str, str]) -
 def select(
     findings: Iterable[Finding], select: Iterable[str] = (), ignore: Iterable[str] = ()
 ) -> list[Finding]:
-    """Keep findings whose code starts with one of `select` (all when empty), minus `ignore`."""
+    """Keep findings whose code starts with one of `select` (all when empty), minus `ignore`.
+    The gate's codes are always kept: selection narrows the other rules only."""
     sel, ign = tuple(select), tuple(ignore)
     return [
         f
         for f in findings
-        if (not sel or f.code.startswith(sel)) and not (ign and f.code.startswith(ign))
+        if f.code in GATE_CODES
+        or ((not sel or f.code.startswith(sel)) and not (ign and f.code.startswith(ign)))
     ]
 
 

@@ -90,8 +90,10 @@ Good: the same file saved as UTF-8.
 
 ## SCHEMA001 — structure or type violates the file kind's JSON Schema, or an empty document
 Each file kind has a schema in `schemas/` (shipped with the tool). Unknown keys come with a
-did-you-mean hint. A file with schema errors is not resolved (its environment is not compared
-for drift until it is fixed).
+did-you-mean hint. In registry.yaml `rules:`, an unknown code and an override of the drift
+gate's own codes (DRIFT001, DRIFT002, WAIVER001, WAIVER002, WAIVER004: never applied; a
+waiver is the way) are SCHEMA001 too. A file with schema errors is not resolved (its
+environment is not compared for drift until it is fixed).
 
 Bad:
 ```yaml
@@ -155,8 +157,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registry.findings import Finding
-from registry.rules import Context
+from registry.findings import CODES as KNOWN
+from registry.findings import GATE_CODES, GATE_HINT, Finding, closest_code, make
+from registry.rules import Context, FileView
 
 CODES = (
     "YAML001",
@@ -176,3 +179,22 @@ CODES = (
 def check(ctx: Context) -> Iterator[Finding]:
     """Enforced by the loader, the schemas and the resolver; nothing more to do here."""
     return iter(())
+
+
+def check_file(view: FileView) -> Iterator[Finding]:
+    """registry.yaml `rules:`: an unknown code (a typo would override nothing) or an override
+    of the gate's own codes (which is never applied) is SCHEMA001 at its key."""
+    if view.kind != "registry" or view.doc is None:
+        return
+    rules = view.doc.data.get("rules")
+    for code in rules if isinstance(rules, dict) else {}:
+        line, col = view.doc.pos(("rules", code), key=True)
+        if code in GATE_CODES:
+            message, hint = f"rules: {code} is the drift gate's and cannot be overridden", GATE_HINT
+        elif code not in KNOWN:
+            near = closest_code(code)
+            message = f"rules: unknown code {code!r}"
+            hint = f"did you mean {near}?" if near else "see docs/rules.md for the codes"
+        else:
+            continue
+        yield make("SCHEMA001", message, view.doc.file, line, col, path=f"rules.{code}", hint=hint)
