@@ -5,7 +5,7 @@ reg = registry.open(".")                 # or registry.open(".", ref="v1.4.0")
 prod = reg.resolve("prod")
 unit = prod.prompts["support-answer"]
 messages = unit.render(question="…", passages=["…"])
-art = registry.load_artifact("build/prod.json", expect="sha256:…")
+art = registry.load_artifact("build/prod.json", expect="sha256:…", environment="prod")
 """
 
 from __future__ import annotations
@@ -39,11 +39,14 @@ def open(path: str | Path = ".", ref: str | None = None) -> Registry:
     return open_registry(path, ref)
 
 
-def load_artifact(path: str | Path, expect: str | None = None) -> Artifact:
-    """Read a rendered artifact and verify its fingerprints (see registry.runtime)."""
+def load_artifact(
+    path: str | Path, expect: str | None = None, environment: str | None = None
+) -> Artifact:
+    """Read a rendered artifact and verify it: its digests and fingerprints, that it is the
+    `expect`ed build (digest or behavior fingerprint) of `environment` (see registry.runtime)."""
     from registry.runtime import load_artifact as _load
 
-    return _load(path, expect)
+    return _load(path, expect, environment)
 
 
 def __getattr__(name: str) -> Any:

@@ -77,6 +77,10 @@ def write_chunks(
     exception from `chunks` leaves the old file and no temp file, as a failed write does."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # `-o build/prod.json` in a fresh checkout
+    except OSError as exc:
+        raise RegistryError(f"cannot write {target}: {exc.strerror or exc}") from None
     _clean_stale(folder, target.name)
     try:
         fd, tmp = tempfile.mkstemp(

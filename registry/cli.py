@@ -315,14 +315,18 @@ def render(
             problems,
             result.literal_secrets,
         )
-    data = rendering.artifact(reg, resolved)
-    data["ops"] = redact.value(data["ops"])  # values redacted before they are encoded
+    data = rendering.artifact(reg, resolved, redact)  # ops redacted before they are encoded
     reg.release()  # only the resolved units are written: the loaded files can go first
     if rendering.secret_units(data, redact):
         raise RegistryError(
             f"refusing to render {env}: a unit holds a literal secret (SEC001); nothing written"
         )
     _emit_chunks(redact.stream(rendering.chunks(data)), output)
+    typer.echo(
+        f"registry: rendered {env}: digest {data['digest']} (behavior {data['fingerprint']}); "
+        f"load it with load_artifact(path, expect={data['digest']!r}, environment={env!r})",
+        err=True,
+    )
 
 
 @app.command()

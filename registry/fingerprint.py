@@ -85,3 +85,38 @@ def environment_fingerprint(units: Mapping[str, str]) -> str:
         f"[{encode_basestring(pid)},{encode_basestring(units[pid])}]" for pid in sorted(units)
     )
     return "sha256:" + hashlib.sha256(f"[{out}]".encode()).hexdigest()
+
+
+ARTIFACT_FORMAT = 2
+SECTIONS = ("environment", "source", "ops", "units")
+
+
+def section_digests(data: Mapping[str, Any]) -> dict[str, str]:
+    """The digest of each section of an artifact (`units` streamed unit by unit: a
+    10,000-unit artifact is never canonicalized whole)."""
+    out = {}
+    for name in SECTIONS:
+        digest = hashlib.sha256()
+        value = data.get(name)
+        if name == "units" and isinstance(value, Mapping):
+            digest.update(b"{")
+            for i, pid in enumerate(sorted(value, key=_utf16)):
+                digest.update(f"{',' if i else ''}{encode_basestring(pid)}:".encode())
+                digest.update(canonical(value[pid]))
+            digest.update(b"}")
+        else:
+            digest.update(canonical(value))
+        out[name] = "sha256:" + digest.hexdigest()
+    return out
+
+
+def artifact_digest(data: Mapping[str, Any], parts: Mapping[str, str]) -> str:
+    """The digest of a whole artifact: its format, behavior fingerprint and every section
+    (environment, source, ops, units). Equal behavior gives equal fingerprints; only the very
+    same artifact gives the same digest."""
+    head = {
+        "digests": dict(parts),
+        "fingerprint": data.get("fingerprint"),
+        "format": data.get("format"),
+    }
+    return "sha256:" + hashlib.sha256(canonical(head)).hexdigest()

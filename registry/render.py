@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from registry.fingerprint import ARTIFACT_FORMAT, artifact_digest, section_digests
 from registry.redact import MASK, REFERENCE, Redactor
 from registry.repo import Registry
 from registry.resolve import Environment
@@ -22,18 +23,25 @@ def redact_ops(ops: Any, under_credentials: bool = False) -> Any:
     return ops
 
 
-def artifact(reg: Registry, env: Environment) -> dict[str, Any]:
+def artifact(reg: Registry, env: Environment, redact: Redactor | None = None) -> dict[str, Any]:
+    """The artifact of `env`, sealed: a digest per section and one over the whole, so that it
+    loads as this environment's build and nothing else (registry.runtime). `ops` is redacted
+    before it is sealed (`redact`: the registry's literals; credential literals always)."""
     units = {}
     for pid, unit in env.prompts.items():
         units[pid] = {"fingerprint": unit.fingerprint, **unit.behavior()}
-    return {
-        "format": 1,
+    ops = redact_ops(env.ops)
+    data = {
+        "format": ARTIFACT_FORMAT,
         "environment": env.name,
         "fingerprint": env.fingerprint,
         "source": reg.describe_source(),
         "units": units,
-        "ops": redact_ops(env.ops),
+        "ops": redact.value(ops) if redact is not None else ops,
     }
+    data["digests"] = section_digests(data)
+    data["digest"] = artifact_digest(data, data["digests"])
+    return data
 
 
 def secret_units(data: dict[str, Any], redact: Redactor) -> list[str]:

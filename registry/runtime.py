@@ -1,12 +1,15 @@
 """Deploy-time loading of a rendered artifact, for apps. Tiny import footprint.
 
-    art = registry.load_artifact("build/prod.json", expect="sha256:…")
+    art = registry.load_artifact("build/prod.json", expect="sha256:…", environment="prod")
     unit = art.units["support-answer"]
     messages = unit.render(question="…", passages=[…])
     log.info("llm call", extra={"config_fingerprint": unit.fingerprint})
 
-The fingerprints are recomputed from the content, never trusted: a tampered artifact, or one
-that is not the `expect`ed build, is refused. No gitpython, deepdiff or typer is imported here.
+Digests and fingerprints are recomputed from the content, never trusted: a tampered artifact,
+one that is not the `expect`ed build (its digest, printed by `render`), or one of another
+`environment`, is refused. There is no signature: someone who can write both the file and the
+expected digest wins, so pin the digest out of band (a deploy variable, the release notes).
+No gitpython, deepdiff or typer is imported here.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from typing import Any
 
 from registry import shapes
 from registry.errors import ArtifactError, InputError, RenderError
-from registry.fingerprint import environment_fingerprint, fingerprint
+from registry.fingerprint import (
+    ARTIFACT_FORMAT,
+    SECTIONS,
+    artifact_digest,
+    environment_fingerprint,
+    fingerprint,
+    section_digests,
+)
 from registry.shapes import DictOf, ListOf, Opt, Record
 
 UNIT_FIELDS = (
@@ -60,8 +70,9 @@ ARTIFACT_SHAPE = Record(
         "source": dict,
         "units": DictOf(UNIT_SHAPE),
         "ops": dict,
-    },
-    optional=frozenset({"source", "ops"}),
+        "digests": Record({name: str for name in SECTIONS}),
+        "digest": str,
+    }
 )
 
 
@@ -115,25 +126,51 @@ class ArtifactUnit:
 
 
 class Artifact:
-    """A verified, rendered environment."""
+    """A verified, rendered environment. `digest` names this very build (environment, source,
+    ops, units); `fingerprint` its behavior (equal wherever behavior is equal)."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.environment: str = data["environment"]
+        self.digest: str = data["digest"]
         self.fingerprint: str = data["fingerprint"]
         self.source: dict[str, Any] = data.get("source") or {}
         self.ops: dict[str, Any] = data.get("ops") or {}
         self.units = {pid: ArtifactUnit(u) for pid, u in data["units"].items()}
 
 
-def verify(data: Any, expect: str | None = None) -> Artifact:
-    """Check an artifact's structure and recompute every fingerprint. Anything wrong is an
-    ArtifactError, never another exception."""
-    if not isinstance(data, dict) or data.get("format") != 1:
-        found = data.get("format") if isinstance(data, dict) else None
-        raise ArtifactError(f"not a registry artifact of format 1 (format {found!r})")
+def verify(data: Any, expect: str | None = None, environment: str | None = None) -> Artifact:
+    """Check an artifact's structure, its digests and every fingerprint, then that it is the
+    `expect`ed build (its digest, or its behavior fingerprint) of `environment`. Anything
+    wrong is an ArtifactError naming what did not match, never another exception."""
+    found = data.get("format") if isinstance(data, dict) else None
+    if found != ARTIFACT_FORMAT:
+        hint = " (rendered by an earlier version: render it again)" if found == 1 else ""
+        raise ArtifactError(f"not a registry artifact of format {ARTIFACT_FORMAT}: {found!r}{hint}")
     if not shapes.ok(data, ARTIFACT_SHAPE):
         raise ArtifactError("not a registry artifact: a field is missing or of the wrong type")
+    try:
+        parts = section_digests(data)
+    except (TypeError, ValueError, RecursionError, OverflowError):
+        raise ArtifactError("the artifact holds a value JSON cannot carry") from None
+    edited = [name for name in SECTIONS if parts[name] != data["digests"][name]]
+    if edited:
+        raise ArtifactError(f"{', '.join(edited)} changed after render (its digest does not match)")
+    if artifact_digest(data, parts) != data["digest"]:
+        raise ArtifactError("the artifact's digest does not match its content (tampered?)")
     art = Artifact(data)
+    _check_units(art)
+    if environment is not None and art.environment != environment:
+        raise ArtifactError(
+            f"artifact is of environment {art.environment!r}, expected {environment!r}"
+        )
+    if expect is not None and expect not in (art.digest, art.fingerprint):
+        raise ArtifactError(
+            f"artifact is {art.digest} (behavior {art.fingerprint}), expected {expect}"
+        )
+    return art
+
+
+def _check_units(art: Artifact) -> None:
     for pid, unit in art.units.items():
         try:
             actual = fingerprint(unit.behavior())
@@ -144,13 +181,12 @@ def verify(data: Any, expect: str | None = None) -> Artifact:
     env_fp = environment_fingerprint({pid: u.fingerprint for pid, u in art.units.items()})
     if env_fp != art.fingerprint:
         raise ArtifactError("environment fingerprint does not match its units (tampered?)")
-    if expect is not None and expect != art.fingerprint:
-        raise ArtifactError(f"artifact is {art.fingerprint}, expected {expect}")
-    return art
 
 
-def load_artifact(path: str | Path, expect: str | None = None) -> Artifact:
-    """Read and verify a rendered artifact (see the module docstring)."""
+def load_artifact(
+    path: str | Path, expect: str | None = None, environment: str | None = None
+) -> Artifact:
+    """Read and verify a rendered artifact (see the module docstring and `verify`)."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
@@ -158,7 +194,7 @@ def load_artifact(path: str | Path, expect: str | None = None) -> Artifact:
         raise ArtifactError(f"cannot read artifact {path}: {exc.strerror or exc}") from None
     if len(raw) > MAX_BYTES:
         raise ArtifactError(f"{path} is over {MAX_BYTES} bytes: not an artifact")
-    return verify(parse(raw, str(path)), expect)
+    return verify(parse(raw, str(path)), expect, environment)
 
 
 def parse(raw: bytes, name: str = "artifact") -> Any:

@@ -123,8 +123,8 @@ def test_render_and_validate_at_a_ref(repo_root: Path) -> None:
     )
     assert run("validate", "--root", str(repo_root))[0] == 1
     assert run("validate", "--ref", "HEAD", "--root", str(repo_root))[0] == 0
-    code, out = run("render", "prod", "--ref", "HEAD", "--root", str(repo_root))
-    data = json.loads(out)
+    result = runner.invoke(app, ["render", "prod", "--ref", "HEAD", "--root", str(repo_root)])
+    code, data = result.exit_code, json.loads(result.stdout)
     assert code == 0 and data["source"]["dirty"] is False and len(data["source"]["commit"]) == 40
 
 

@@ -51,7 +51,7 @@ def test_refuses_a_tampered_file(reg_root: Path, tmp_path: Path, edit: str) -> N
     elif edit == "units":
         del data["units"]["classify"]
     else:
-        data["format"] = 2
+        data["format"] = 3
     path.write_text(json.dumps(data))
     with pytest.raises(ArtifactError):
         load_artifact(path)
@@ -73,3 +73,88 @@ def test_runtime_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def render_cli(root: Path, env: str, out: Path) -> str:
+    """`registry render ENV -o OUT`; the digest it prints."""
+    from typer.testing import CliRunner
+
+    from registry.cli import app
+
+    result = CliRunner().invoke(app, ["render", env, "--root", str(root), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return result.stderr.split("digest ", 1)[1].split(" ", 1)[0]
+
+
+def test_an_artifact_is_bound_to_its_environment(reg_root: Path, tmp_path: Path) -> None:
+    """Staging and prod have equal behavior (the normal state): equal fingerprints, but a
+    staging artifact never loads as prod's build."""
+    staging, prod = tmp_path / "staging.json", tmp_path / "prod.json"
+    staging_digest, prod_digest = (
+        render_cli(reg_root, "staging", staging),
+        render_cli(reg_root, "prod", prod),
+    )
+    art = load_artifact(prod, expect=prod_digest, environment="prod")
+    assert art.digest == prod_digest and art.environment == "prod"
+    same = load_artifact(staging)
+    assert same.fingerprint == art.fingerprint and same.digest == staging_digest != prod_digest
+    with pytest.raises(ArtifactError, match="environment 'staging', expected 'prod'"):
+        load_artifact(staging, expect=art.fingerprint, environment="prod")
+    with pytest.raises(ArtifactError, match="expected " + prod_digest):
+        load_artifact(staging, expect=prod_digest)
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ("relabel", "environment"),
+        ("ops", "ops"),
+        ("source", "source"),
+        ("everything", "environment, source, ops"),
+    ],
+)
+def test_an_edited_artifact_names_what_changed(
+    reg_root: Path, tmp_path: Path, edit: str, named: str
+) -> None:
+    path = tmp_path / "staging.json"
+    render_cli(reg_root, "staging", path)
+    data = json.loads(path.read_text())
+    if edit in ("relabel", "everything"):
+        data["environment"] = "prod"
+    if edit in ("ops", "everything"):
+        data["ops"]["credentials"]["openai"] = "${OPENAI_KEY_PROD}"
+    if edit in ("source", "everything"):
+        data["source"]["commit"] = "f" * 40
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match=f"{named} changed after render"):
+        load_artifact(path)
+
+
+def test_a_resealed_artifact_fails_only_against_the_pinned_digest(
+    reg_root: Path, tmp_path: Path
+) -> None:
+    """No signature: whoever can write the file can seal it again. Pinning the digest out of
+    band is what catches that (docs/security.md says so)."""
+    from registry.fingerprint import artifact_digest, section_digests
+
+    path = tmp_path / "staging.json"
+    pinned = render_cli(reg_root, "staging", path)
+    data = json.loads(path.read_text())
+    data["environment"] = "prod"
+    data["digests"] = section_digests(data)
+    data["digest"] = artifact_digest(data, data["digests"])
+    path.write_text(json.dumps(data))
+    assert load_artifact(path).environment == "prod"
+    with pytest.raises(ArtifactError, match="expected " + pinned):
+        load_artifact(path, expect=pinned)
+
+
+def test_a_format_1_artifact_asks_to_be_rendered_again(reg_root: Path, tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    render_cli(reg_root, "prod", path)
+    data = json.loads(path.read_text())
+    data["format"] = 1
+    del data["digest"], data["digests"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ArtifactError, match="render it again"):
+        load_artifact(path)

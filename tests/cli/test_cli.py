@@ -58,9 +58,19 @@ def test_render_writes_atomically(reg_root: Path, tmp_path: Path) -> None:
     code, _ = run("render", "prod", "--root", str(reg_root), "-o", str(out))
     assert code == 0
     data = json.loads(out.read_text())
-    assert data["environment"] == "prod" and data["format"] == 1
+    assert data["environment"] == "prod" and data["format"] == 2
     assert list(tmp_path.glob(".prod.json.*")) == []
-    code, _ = run("render", "prod", "--root", str(reg_root), "-o", str(tmp_path / "no" / "x.json"))
+    deep = tmp_path / "build" / "deploy" / "prod.json"  # the ci.md recipe writes to build/
+    code, _ = run("render", "prod", "--root", str(reg_root), "-o", str(deep))
+    assert code == 0 and json.loads(deep.read_text())["environment"] == "prod"
+    code, _ = run(
+        "report", "--root", str(reg_root), "-f", "sarif", "-o", str(tmp_path / "r" / "o.sarif")
+    )
+    assert code == 0 and json.loads((tmp_path / "r" / "o.sarif").read_text())["version"] == "2.1.0"
+    (tmp_path / "file").write_text("")
+    code, _ = run(
+        "render", "prod", "--root", str(reg_root), "-o", str(tmp_path / "file" / "x.json")
+    )
     assert code == 2
 
 
