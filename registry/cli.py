@@ -388,8 +388,10 @@ def log(
         if name not in reg.environments:
             raise RegistryError(f"unknown environment {name!r}")
     lines = []
+    total = 0
     for name in names:
         changes = history.log(reg.root, prompt, name, limit)
+        total += len(changes)
         lines.append(f"{prompt} in {name}: {len(changes)} change(s)")
         for c in changes:
             fp = c.fingerprint or "(not bound)"
@@ -397,6 +399,10 @@ def log(
             files = ", ".join(map(visible_line, c.files))
             lines.append(f"  {c.date.date().isoformat()}  {c.commit[:12]}  {author}  {fp}")
             lines.append(f"      {subject}  [{files}]")
+    if not total and prompt not in reg.prompts:
+        raise RegistryError(
+            f"unknown prompt {prompt!r}: no prompts/{prompt}/ here or in the history of HEAD"
+        )
     _emit(_human("\n".join(lines) + "\n", literal_secrets(reg)))  # commit metadata too
 
 

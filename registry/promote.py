@@ -125,6 +125,8 @@ def plan(reg: Registry, src: str, to: str, prompts: list[str] | None = None) -> 
     """The overlay edits that make TO's selected units equal FROM's."""
     if to == "base" or to not in reg.environments:
         raise RegistryError(f"unknown environment {to!r}")
+    if src == to:
+        raise RegistryError(f"cannot promote {src} to itself: name two environments")
     require_resolved(reg, (src, to), f"cannot promote {src} to {to}, nothing written")
     source = reg.resolve(src)
     sim = _Sim(reg, to)
@@ -204,13 +206,33 @@ def _candidates(
             + [(("tools", n), want.tools[n]) for n in want.tool_order]
         ]
     if field == "rag":
-        return _rag_candidates(binding, want, src_binding, drop)
-    return drop("routing") + [[(("routing",), want.routing)]]
+        return _rag_candidates(binding, want, current, src_binding, drop)
+    have = current.routing if current is not None else {}
+    return drop("routing") + [
+        _patch(("routing",), have, want.routing),
+        [(("routing",), want.routing)],
+    ]
+
+
+def _patch(path: tuple[Any, ...], have: Any, want: Any) -> list[Op]:
+    """The smallest merge patch (RFC 7386) that turns `have`, what TO resolves to now, into
+    `want`: only the keys whose value differs, so TO keeps inheriting the rest (a later base
+    edit of an untouched key reaches both sides)."""
+    if not isinstance(have, dict) or not isinstance(want, dict):
+        return [] if have == want else [(path, want)]
+    ops: list[Op] = []
+    for key in sorted(set(have) | set(want), key=str):
+        if key not in want:
+            ops.append(((*path, key), None))  # null removes the inherited key
+        elif key not in have or have[key] != want[key]:
+            ops += _patch((*path, key), have.get(key), want[key])
+    return ops
 
 
 def _rag_candidates(
     binding: tuple[str, str],
     want: Unit,
+    current: Unit | None,
     src_binding: dict[str, Any],
     drop: Callable[..., list[list[Op]]],
 ) -> list[list[Op]]:
@@ -218,8 +240,10 @@ def _rag_candidates(
     if want.rag is None:
         return drop(*binding, "rag") + [[((*binding, "rag"), None)]]
     assert name is not None
+    have = (current.rag if current is not None else None) or {}
     return drop(*binding, "rag") + [
         [((*binding, "rag"), name)],
+        [((*binding, "rag"), name), *_patch(("rag", name), have, want.rag)],
         [((*binding, "rag"), name), (("rag", name), want.rag)],
     ]
 

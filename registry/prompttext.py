@@ -39,6 +39,8 @@ class PartialGraph:
 
     def __init__(self, partials: Mapping[str, str]) -> None:
         self.texts = dict(partials)
+        # identifies these partials' texts while `texts` lives (memo keys use it with `texts`)
+        self.key = tuple(sorted((name, id(text)) for name, text in self.texts.items()))
         self.edges = {name: includes(text) for name, text in self.texts.items()}
         self._done: dict[str, tuple[int, int, str | None]] = {}  # name -> size, depth, problem
 

@@ -264,8 +264,13 @@ class Registry:
     # -- queries -------------------------------------------------------------------------
     def parity_pairs(self) -> list[tuple[str, str]]:
         """Pairs that must match. Default: staging/prod when both exist."""
-        if self.settings.parity is not None:
-            return [p for p in self.settings.parity if p[0] in self.layers and p[1] in self.layers]
+        if self.settings.parity is not None:  # (a pair named twice is gated once: a finding)
+            pairs: list[tuple[str, str]] = []
+            for a, b in self.settings.parity:
+                known = a in self.layers and b in self.layers and a != b
+                if known and (a, b) not in pairs and (b, a) not in pairs:
+                    pairs.append((a, b))
+            return pairs
         if "staging" in self.environments and "prod" in self.environments:
             return [("staging", "prod")]
         return []

@@ -302,15 +302,17 @@ class _UnitBuilder:
 
     def _messages(self, doc: Document) -> list[dict[str, str]]:
         """A prompt file's messages with partials inlined, built (and canonicalized) once and
-        shared by every environment that binds the file."""
-        key = ("messages", id(doc.data))
+        shared by every environment that binds the file — and, in a history walk (whose memo
+        outlives one commit), by every commit with the same file *and the same partials*: a
+        commit that changes only a partial changes the inlined text."""
+        key = ("messages", id(doc.data), self.reg.partial_graph.key)
         if key not in self.reg.memo:
             messages = [
                 {"role": m.get("role", ""), "content": self.graph.inline(m.get("content", ""))}
                 for m in doc.data.get("messages") or []
                 if isinstance(m, dict)
             ]
-            self.reg.memo[key] = (messages, doc.data)
+            self.reg.memo[key] = (messages, doc.data, self.reg.partial_graph.texts)
             for part in (messages, doc.data.get("variables"), doc.data.get("response_format")):
                 if part is not None:
                     self.fragments[id(part)] = (canonical(part).decode("utf-8"), part)

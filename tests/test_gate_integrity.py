@@ -82,3 +82,79 @@ def test_select_narrows_the_other_rules_only(drifting: Path, command: str) -> No
 def test_validate_is_unchanged(drifting: Path) -> None:
     code, _out, err = run("validate", "--root", str(drifting), "--ignore", "DRIFT001")
     assert code == 0, err
+
+
+# -- correctness gaps found by scenarios nobody tuned to ---------------------------------------
+def test_log_lists_a_commit_that_changed_only_a_partial(tmp_path: Path) -> None:
+    import git
+
+    from tests.helpers import commit_all, init_repo
+
+    root = write_registry(
+        tmp_path / "reg",
+        {
+            "prompts/_partials/tone.j2": "Be kind.\n",
+            "prompts/answer/v1.yaml": (
+                "variables: {type: object, properties: {question: {type: string}}}\n"
+                "messages:\n  - {role: system, content: 'Answer. {% include \"tone.j2\" %}'}\n"
+                "  - {role: user, content: '{{ question }}'}\n"
+                "defaults: {model: chat}\n"
+            ),
+        },
+    )
+    repo = init_repo(root)
+    commit_all(repo, "start")
+    write_registry(root, {"prompts/_partials/tone.j2": "Be kind and brief.\n"})
+    partial_only = commit_all(repo, "tone: brief")
+    code, out, _ = run("log", "answer", "--env", "prod", "--root", str(root))
+    assert code == 0 and partial_only[:12] in out and "2 change(s)" in out, out
+    rendered = CliRunner().invoke(app, ["render", "prod", "--root", str(root)]).stdout
+    latest = json.loads(rendered)["units"]["answer"]["fingerprint"]
+    assert out.strip().splitlines()[-2].split()[-1] == latest
+    assert git.Repo(root).head.commit.hexsha == partial_only
+
+
+def test_promote_writes_the_minimal_overlay_edit(reg_root: Path) -> None:
+    """staging tunes routing.timeout_s: prod gets that key, not all of routing (a later base
+    edit of routing.retries must reach both without new drift)."""
+    write_registry(
+        reg_root,
+        {"environments/staging.yaml": "extends: base\nrouting: {timeout_s: 10}\n"},
+    )
+    code, out, err = run("promote", "staging", "prod", "--root", str(reg_root))
+    assert code == 0, err
+    text = (reg_root / "environments/prod.yaml").read_text()
+    assert "timeout_s: 10" in text and "retries" not in text and "fallback" not in text
+    base = reg_root / "environments/base.yaml"
+    base.write_text(base.read_text().replace("max_attempts: 3", "max_attempts: 5"))
+    assert run("diff", "staging", "prod", "--exit-code", "--root", str(reg_root))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["log", "nope"], "unknown prompt 'nope'"),
+        (["promote", "staging", "staging"], "itself"),
+    ],
+)
+def test_pointless_commands_are_clear_errors(reg_root: Path, args: list[str], says: str) -> None:
+    from tests.helpers import commit_all, init_repo
+
+    commit_all(init_repo(reg_root), "start")
+    code, _out, err = run(*args, "--root", str(reg_root))
+    assert code == 2 and says in err
+
+
+def test_a_parity_pair_named_twice_is_a_finding(reg_root: Path) -> None:
+    write_registry(
+        reg_root,
+        {
+            "registry.yaml": "parity:\n  - [staging, prod]\n  - [prod, staging]\n",
+            **DRIFT,
+        },
+    )
+    code, out, _ = run("check", "--root", str(reg_root), "-f", "json")
+    data = json.loads(out)
+    twice = [f for f in data["findings"] if f["code"] == "SCHEMA001" and f["line"] == 3]
+    drift = [f for f in data["findings"] if f["code"] == "DRIFT001"]
+    assert code == 1 and twice and len(drift) == 1 and len(data["pairs"]) == 1

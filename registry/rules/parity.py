@@ -61,12 +61,51 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registry.findings import Finding
+from registry.findings import Finding, make
 from registry.rules import Context
 
 CODES = ("DRIFT001", "DRIFT002", "WAIVER001", "WAIVER002", "WAIVER003", "WAIVER004")
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """Enforced by the drift gate; nothing more to do here."""
-    return iter(())
+    """The `parity:` list itself: a pair named twice (in either order), an environment paired
+    with itself, or a name with no layer would be gated twice, trivially or not at all."""
+    doc = ctx.reg.settings_doc
+    pairs = ctx.reg.settings.parity
+    if not ctx.shared or doc is None or not doc.ok or pairs is None:
+        return
+    seen: set[frozenset[str]] = set()
+    for i, (a, b) in enumerate(pairs):
+        line, col = doc.pos(("parity", i))
+        where = {"path": f"parity[{i}]"}
+        if a == b:
+            yield make(
+                "SCHEMA001",
+                f"parity pair [{a}, {b}] pairs {a} with itself",
+                doc.file,
+                line,
+                col,
+                **where,
+            )
+        elif frozenset((a, b)) in seen:
+            yield make(
+                "SCHEMA001",
+                f"parity pair [{a}, {b}] is named twice",
+                doc.file,
+                line,
+                col,
+                hint="remove one: each pair is gated once, in either order",
+                **where,
+            )
+        for name in (a, b):
+            if name not in ctx.reg.layers:
+                yield make(
+                    "REF001",
+                    f"parity names environment {name!r}, which has no layer",
+                    doc.file,
+                    line,
+                    col,
+                    hint=f"environments/{name}.yaml does not exist",
+                    **where,
+                )
+        seen.add(frozenset((a, b)))
