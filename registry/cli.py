@@ -31,6 +31,7 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 ROOT_HELP = "Registry folder (default: nearest folder upward with registry.yaml or environments/)."
 FORMATS = ("text", "json", "markdown", "github", "sarif")
+PATHS = ("registry", "repo")
 
 
 def guarded(fn: F) -> F:
@@ -161,6 +162,12 @@ SelectOpt = typer.Option(
     "--select",
     help="Only these codes (prefixes allowed), comma-separated; the drift gate's codes always run.",
 )
+PathsOpt = typer.Option(
+    "registry",
+    "--paths",
+    help="registry | repo: file paths relative to the registry or to the git repository's "
+    "top (github and sarif always use the repository's: a monorepo's registry is a subfolder).",
+)
 IgnoreOpt = typer.Option(
     None,
     "--ignore",
@@ -176,6 +183,7 @@ def validate(
     fmt: str = FormatOpt,
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
+    paths: str = PathsOpt,
     files: list[str] | None = typer.Argument(None, hidden=True),
 ) -> None:
     """Schema + rules on the whole registry (file arguments from pre-commit are accepted;
@@ -183,8 +191,9 @@ def validate(
     from registry import report
 
     _choice(fmt, FORMATS, "format")
+    where = _choice(paths, PATHS, "--paths")
     result = _run(root, ref, _codes(select), _codes(ignore, "--ignore", gate=False), drift=False)
-    _emit(report.render(result, fmt))
+    _emit(report.render(result, fmt, where))
     raise typer.Exit(result.exit_code)
 
 
@@ -196,14 +205,16 @@ def check(
     fmt: str = FormatOpt,
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
+    paths: str = PathsOpt,
     files: list[str] | None = typer.Argument(None, hidden=True),
 ) -> None:
     """Validate + drift gate on every parity pair + waivers: the merge gate."""
     from registry import report
 
     _choice(fmt, FORMATS, "format")
+    where = _choice(paths, PATHS, "--paths")
     result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
-    _emit(report.render(result, fmt))
+    _emit(report.render(result, fmt, where))
     raise typer.Exit(result.exit_code)
 
 
@@ -246,13 +257,15 @@ def report(
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Publish only: always exit 0."),
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
+    paths: str = PathsOpt,
 ) -> None:
     """The check result as text, JSON, Markdown, GitHub annotations or SARIF."""
     from registry import report as reporters
 
     _choice(fmt, FORMATS, "format")
+    where = _choice(paths, PATHS, "--paths")
     result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
-    _emit(reporters.render(result, fmt), output)
+    _emit(reporters.render(result, fmt, where), output)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
@@ -415,7 +428,7 @@ def init(
     from registry.init import init as run_init
 
     written = run_init(directory)
-    lines = [f"created {directory / rel}" for rel in written]
+    lines = [f"created {path}" for path in written]
     lines += [
         "next: git init (if needed), pip install pre-commit, pre-commit install,",
         f"      then: registry check --root {directory}",

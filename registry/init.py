@@ -2,11 +2,15 @@
 
 Writes registry.yaml, base/staging/prod layers, one prompt, an empty waivers file and a
 pre-commit config using the hooks. Refuses to overwrite: when any file exists, nothing is
-written.
+written. In a subfolder of a git repository (a monorepo: `registry init llm`), the hooks go
+into the repository's own `.pre-commit-config.yaml` — the only one pre-commit reads — created
+or extended (comments kept), with `files:` patterns under the subfolder and `args: [--root,
+llm]`.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from registry.atomic import write_bytes
@@ -25,18 +29,100 @@ def files() -> dict[str, bytes]:
     return out
 
 
-def init(target: Path) -> list[str]:
-    """Create the starter registry in `target`; the relative paths written."""
+HOOKS = ".pre-commit-config.yaml"
+
+
+def init(target: Path) -> list[Path]:
+    """Create the starter registry in `target`; the paths written (or extended)."""
     if target.exists() and not target.is_dir():
         raise RegistryError(f"{target} exists and is not a directory")
-    planned = files()
-    existing = [rel for rel in planned if (target / rel).exists()]
+    planned = {target / rel: data for rel, data in files().items()}
+    prefix = _subfolder(target)
+    hooks = None
+    if prefix:
+        hooks_text = planned.pop(target / HOOKS).decode("utf-8")
+        top = _top(target)
+        hooks = (top / HOOKS, _hooks_for(top / HOOKS, _prefixed(hooks_text, prefix), prefix))
+    existing = [str(path.relative_to(target)) for path in planned if path.exists()]
     if existing:
         raise RegistryError(
             f"refusing to overwrite existing files in {target}: "
             f"{', '.join(existing)} (nothing written)"
         )
-    for rel, data in planned.items():
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(target / rel, data)
+    for path, data in planned.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, data)
+    if hooks is not None:
+        write_bytes(hooks[0], hooks[1].encode("utf-8"))
+        return [*planned, hooks[0]]
     return list(planned)
+
+
+def _top(target: Path) -> Path:
+    from registry.source import repo_top
+
+    here = target
+    while not here.exists():
+        here = here.parent
+    top = repo_top(here)
+    assert top is not None
+    return top
+
+
+def _subfolder(target: Path) -> str:
+    """`target` relative to the git work tree holding it ("" at its top, or outside git)."""
+    from registry.source import repo_top
+
+    here = target.resolve()
+    existing = here
+    while not existing.exists():
+        existing = existing.parent
+    top = repo_top(existing)
+    if top is None or here == top:
+        return ""
+    return here.relative_to(top).as_posix()
+
+
+def _prefixed(text: str, prefix: str) -> str:
+    """The template's hooks for a registry in `prefix/` of the repository."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("files: ^("):
+            line = line.replace("files: ^(", f"files: ^{re.escape(prefix)}/(")
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.append(line)
+            lines.append(f"{indent}args: [--root, {prefix}, --paths, repo]\n")
+            continue
+        if line.lstrip().startswith("name: registry"):
+            line = line.rstrip("\n") + f" ({prefix})\n"
+        lines.append(line)
+    return "".join(lines)
+
+
+def _hooks_for(path: Path, hooks_text: str, prefix: str) -> str:
+    """The repository's pre-commit config with this registry's hooks: the template itself
+    when there is none, else the existing one extended by a `local` repo (comments kept)."""
+    if not path.exists():
+        return hooks_text
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    current = yaml.load(path.read_text("utf-8"))
+    if current is None or not isinstance(current, dict):
+        raise RegistryError(f"{path} is not a pre-commit config (nothing written)")
+    repos = current.setdefault("repos", [])
+    for repo in repos:
+        for hook in (repo or {}).get("hooks") or []:
+            args = list(hook.get("args") or [])
+            if "--root" in args and prefix in args:
+                raise RegistryError(
+                    f"{path} already runs registry hooks for {prefix} (nothing written)"
+                )
+    repos.append(yaml.load(hooks_text)["repos"][0])
+    out = io.StringIO()
+    yaml.dump(current, out)
+    return out.getvalue()

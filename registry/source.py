@@ -36,6 +36,25 @@ def find_root(start: str | os.PathLike[str] | None = None) -> Path:
     )
 
 
+def repo_top(root: Path) -> Path | None:
+    """The top of the git work tree holding `root` (found by its `.git`, without git)."""
+    here = Path(os.path.realpath(root))
+    for folder in (here, *here.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
+def repo_prefix(root: Path) -> str:
+    """`root` relative to its git work tree's top, as a path prefix (`llm/`; "" at the top or
+    outside git): paths in GitHub annotations and SARIF must name files of the repository."""
+    top = repo_top(root)
+    if top is None:
+        return ""
+    rel = Path(os.path.realpath(root)).relative_to(top).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
 class Escape(Exception):
     """A path that resolves outside the registry (REF003)."""
 

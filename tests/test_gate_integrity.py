@@ -121,7 +121,7 @@ def test_promote_writes_the_minimal_overlay_edit(reg_root: Path) -> None:
         reg_root,
         {"environments/staging.yaml": "extends: base\nrouting: {timeout_s: 10}\n"},
     )
-    code, out, err = run("promote", "staging", "prod", "--root", str(reg_root))
+    code, _out, err = run("promote", "staging", "prod", "--root", str(reg_root))
     assert code == 0, err
     text = (reg_root / "environments/prod.yaml").read_text()
     assert "timeout_s: 10" in text and "retries" not in text and "fallback" not in text

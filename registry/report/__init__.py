@@ -19,12 +19,20 @@ HUMAN = ("text", "markdown", "github")  # read by people, in terminals, logs and
 MODULES = {"json": "json_report"}
 
 
-def render(result: CheckResult, fmt: str) -> str:
-    """Format a result; the redaction layer is applied to the whole output, once, here."""
+REPO_PATHS = ("github", "sarif")  # formats whose paths are always the repository's
+
+
+def render(result: CheckResult, fmt: str, paths: str = "registry") -> str:
+    """Format a result; the redaction layer is applied to the whole output, once, here.
+    `paths`: "registry" (relative to the registry root) or "repo" (to the git work tree's
+    top, which GitHub annotations and SARIF always use: in a monorepo the registry is a
+    subfolder)."""
     import importlib
 
     if fmt not in FORMATS:
         raise ValueError(fmt)
+    if paths == "repo" or fmt in REPO_PATHS:
+        result = repo_relative(result)
     module = importlib.import_module(f"registry.report.{MODULES.get(fmt, fmt)}")
     redact = redactor(result)
     if hasattr(module, "as_data"):  # JSON: every value redacted before it is encoded
@@ -49,6 +57,22 @@ def finish(text: str, redact: Redactor, *, human: bool) -> str:
 
         text = visible_text(text)
     return text
+
+
+def repo_relative(result: CheckResult) -> CheckResult:
+    """The result with every finding's file relative to the git work tree's top."""
+    import dataclasses
+    from pathlib import Path
+
+    from registry.source import repo_prefix
+
+    prefix = repo_prefix(Path(result.root))
+    if not prefix:
+        return result
+    findings = [
+        dataclasses.replace(f, file=prefix + f.file) if f.file else f for f in result.findings
+    ]
+    return dataclasses.replace(result, findings=findings)
 
 
 def redactor(result: CheckResult) -> Redactor:

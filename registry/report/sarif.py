@@ -15,6 +15,16 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
+def _bases(root: str) -> dict[str, Any]:
+    """%SRCROOT%: the git work tree's top (result paths are relative to it), as a file URI."""
+    from pathlib import Path
+
+    from registry.source import repo_top
+
+    top = repo_top(Path(root)) or Path(root).resolve()
+    return {"%SRCROOT%": {"uri": top.as_uri() + "/"}}
+
+
 def _uri(rel: str) -> str:
     """A registry path as a relative URI reference (RFC 3986: a space or `#` is escaped)."""
     from urllib.parse import quote
@@ -76,6 +86,7 @@ def as_data(result: CheckResult) -> dict[str, Any]:
                     }
                 },
                 "results": results,
+                "originalUriBaseIds": _bases(result.root),
             }
         ],
     }
