@@ -40,3 +40,24 @@ def test_every_test_security_md_names_exists() -> None:
     assert sorted(named - defined) == []
     for rel in re.findall(r"`(tests/[a-z_/]+\.py)`", text):
         assert (ROOT / rel).is_file(), rel
+
+
+def test_no_install_line_names_the_unrelated_registry_package() -> None:
+    """`pip install registry` fetches a stranger's 2009 package: no doc, workflow or
+    template may tell anyone to run it (the distribution is llm-config-registry)."""
+    import subprocess
+
+    bad = re.compile(r"pip3? install (?:-[-\w]+ )*[\"']?registry(?:[\s\"'<>=\[]|$)", re.M)
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    hits = []
+    for rel in tracked:
+        if rel.startswith("tests/") or not rel.endswith(
+            (".md", ".yml", ".yaml", ".toml", ".txt", "run")
+        ):
+            continue
+        text = (ROOT / rel).read_text("utf-8", "replace")
+        hits += [f"{rel}: {m.group(0)!r}" for m in bad.finditer(text)]
+    assert hits == []
+    assert 'name = "llm-config-registry"' in (ROOT / "pyproject.toml").read_text()
