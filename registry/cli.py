@@ -7,6 +7,7 @@ Exit codes: 0 passed · 1 findings at error level or unwaived drift · 2 could n
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import sys
@@ -29,6 +30,30 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version(value: bool) -> None:
+    if value:
+        from registry import __version__
+
+        typer.echo(f"registry {__version__} (llm-config-registry)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        help="Print the version and exit.",
+        callback=_version,
+        is_eager=True,
+    ),
+) -> None:
+    """GitOps config-and-prompt registry for LLM applications: validate, diff, gate, render."""
+
+
 ROOT_HELP = "Registry folder (default: nearest folder upward with registry.yaml or environments/)."
 FORMATS = ("text", "json", "markdown", "github", "sarif")
 PATHS = ("registry", "repo")
@@ -173,6 +198,68 @@ IgnoreOpt = typer.Option(
     "--ignore",
     help="Skip these codes (prefixes allowed), comma-separated; not the drift gate's codes.",
 )
+ShowInfoOpt = typer.Option(
+    False, "--show-info", "-v", help="List info findings in text output (else: a count)."
+)
+QuietOpt = typer.Option(False, "--quiet", "-q", help="Text output: errors and the summary only.")
+StrictOpt = typer.Option(False, "--strict", help="Exit 1 on warnings too.")
+NoCacheOpt = typer.Option(False, "--no-cache", help="Run without the cache (as REGISTRY_CACHE=0).")
+ReportOpt = typer.Option(
+    None,
+    "--report",
+    metavar="FORMAT=FILE",
+    help="Also write FORMAT to FILE from the same run (repeatable; FILE - is standard output).",
+)
+
+
+@dataclasses.dataclass
+class View:
+    """How the gate commands print a result."""
+
+    fmt: str
+    paths: str
+    show_info: bool
+    quiet: bool
+    strict: bool
+
+    def text(self, result: Any, fmt: str | None = None) -> str:
+        from registry import report
+
+        return report.render(
+            result,
+            fmt or self.fmt,
+            self.paths,
+            show_info=self.show_info,
+            quiet=self.quiet,
+        )
+
+    def exit_code(self, result: Any) -> int:
+        if result.exit_code:
+            return int(result.exit_code)
+        return 1 if self.strict and result.counts["warning"] else 0
+
+
+def _view(fmt: str, paths: str, show_info: bool, quiet: bool, strict: bool, no_cache: bool) -> View:
+    _choice(fmt, FORMATS, "format")
+    if no_cache:
+        os.environ["REGISTRY_CACHE"] = "0"
+    return View(fmt, _choice(paths, PATHS, "--paths"), show_info, quiet, strict)
+
+
+def _reports(values: list[str] | None) -> list[tuple[str, Path | None]]:
+    """--report FORMAT=FILE values, checked before anything runs."""
+    out: list[tuple[str, Path | None]] = []
+    for value in values or []:
+        fmt, sep, file = value.partition("=")
+        if not sep or not file:
+            raise RegistryError(f"--report {value!r}: write it as FORMAT=FILE (FILE - for stdout)")
+        out.append((_choice(fmt, FORMATS, "format"), None if file == "-" else Path(file)))
+    return out
+
+
+def _write_reports(view: View, result: Any, reports: list[tuple[str, Path | None]]) -> None:
+    for fmt, file in reports:
+        _emit(view.text(result, fmt), file)
 
 
 @app.command()
@@ -184,17 +271,18 @@ def validate(
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
     paths: str = PathsOpt,
+    show_info: bool = ShowInfoOpt,
+    quiet: bool = QuietOpt,
+    strict: bool = StrictOpt,
+    no_cache: bool = NoCacheOpt,
     files: list[str] | None = typer.Argument(None, hidden=True),
 ) -> None:
     """Schema + rules on the whole registry (file arguments from pre-commit are accepted;
     the whole registry is always validated, for context)."""
-    from registry import report
-
-    _choice(fmt, FORMATS, "format")
-    where = _choice(paths, PATHS, "--paths")
+    view = _view(fmt, paths, show_info, quiet, strict, no_cache)
     result = _run(root, ref, _codes(select), _codes(ignore, "--ignore", gate=False), drift=False)
-    _emit(report.render(result, fmt, where))
-    raise typer.Exit(result.exit_code)
+    _emit(view.text(result))
+    raise typer.Exit(view.exit_code(result))
 
 
 @app.command()
@@ -206,16 +294,20 @@ def check(
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
     paths: str = PathsOpt,
+    reports: list[str] | None = ReportOpt,
+    show_info: bool = ShowInfoOpt,
+    quiet: bool = QuietOpt,
+    strict: bool = StrictOpt,
+    no_cache: bool = NoCacheOpt,
     files: list[str] | None = typer.Argument(None, hidden=True),
 ) -> None:
     """Validate + drift gate on every parity pair + waivers: the merge gate."""
-    from registry import report
-
-    _choice(fmt, FORMATS, "format")
-    where = _choice(paths, PATHS, "--paths")
+    view = _view(fmt, paths, show_info, quiet, strict, no_cache)
+    extra = _reports(reports)
     result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
-    _emit(report.render(result, fmt, where))
-    raise typer.Exit(result.exit_code)
+    _emit(view.text(result))
+    _write_reports(view, result, extra)
+    raise typer.Exit(view.exit_code(result))
 
 
 def _check(root: Path | None, base: str | None, select: list[str], ignore: list[str]) -> Any:
@@ -258,15 +350,19 @@ def report(
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
     paths: str = PathsOpt,
+    reports: list[str] | None = ReportOpt,
+    show_info: bool = ShowInfoOpt,
+    quiet: bool = QuietOpt,
+    strict: bool = StrictOpt,
+    no_cache: bool = NoCacheOpt,
 ) -> None:
     """The check result as text, JSON, Markdown, GitHub annotations or SARIF."""
-    from registry import report as reporters
-
-    _choice(fmt, FORMATS, "format")
-    where = _choice(paths, PATHS, "--paths")
+    view = _view(fmt, paths, show_info, quiet, strict, no_cache)
+    extra = _reports(reports)
     result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
-    _emit(reporters.render(result, fmt, where), output)
-    raise typer.Exit(0 if exit_zero else result.exit_code)
+    _emit(view.text(result), output)
+    _write_reports(view, result, extra)
+    raise typer.Exit(0 if exit_zero else view.exit_code(result))
 
 
 @app.command()

@@ -22,11 +22,19 @@ MODULES = {"json": "json_report"}
 REPO_PATHS = ("github", "sarif")  # formats whose paths are always the repository's
 
 
-def render(result: CheckResult, fmt: str, paths: str = "registry") -> str:
+def render(
+    result: CheckResult,
+    fmt: str,
+    paths: str = "registry",
+    *,
+    show_info: bool = True,
+    quiet: bool = False,
+) -> str:
     """Format a result; the redaction layer is applied to the whole output, once, here.
     `paths`: "registry" (relative to the registry root) or "repo" (to the git work tree's
     top, which GitHub annotations and SARIF always use: in a monorepo the registry is a
-    subfolder)."""
+    subfolder). Text only: `show_info` lists info findings (else they are counted), `quiet`
+    prints errors and the summary alone."""
     import importlib
 
     if fmt not in FORMATS:
@@ -37,6 +45,9 @@ def render(result: CheckResult, fmt: str, paths: str = "registry") -> str:
     redact = redactor(result)
     if hasattr(module, "as_data"):  # JSON: every value redacted before it is encoded
         return finish(dumps(redact.value(module.as_data(result))), redact, human=False)
+    if fmt == "text":
+        text: str = module.render(result, show_info=show_info, quiet=quiet)
+        return finish(text, redact, human=True)
     fn: Callable[[CheckResult], str] = module.render
     return finish(fn(result), redact, human=fmt in HUMAN)
 

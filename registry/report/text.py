@@ -42,8 +42,21 @@ def summary(result: CheckResult) -> str:
     )
 
 
-def render(result: CheckResult) -> str:
-    out = [finding_line(f) for f in result.findings]
+def render(result: CheckResult, *, show_info: bool = True, quiet: bool = False) -> str:
+    """Findings (info ones only with `show_info`: a 10,000-prompt registry has 10,000 cache
+    notes), the parity pairs and waivers, the change, the counts. `quiet`: errors and counts."""
+    shown = [
+        f
+        for f in result.findings
+        if (f.severity != "info" or show_info) and (f.severity == "error" or not quiet)
+    ]
+    out = [finding_line(f) for f in shown]
+    hidden = result.counts["info"] - sum(f.severity == "info" for f in shown)
+    if quiet:
+        out.append(summary(result))
+        return "\n".join(out) + "\n"
+    if hidden:
+        out.append(f"{hidden} info finding(s) not shown (--show-info lists them)")
     for pair in result.pairs:
         drifting, waived = pair.drifting(), pair.waived_units()
         out.append(

@@ -1,0 +1,84 @@
+"""CLI conventions users' other tools taught them: --version, info findings counted not
+listed, -v/-q, --strict, --no-cache, several report formats from one run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from registry import __version__
+from registry.cli import app
+from tests.helpers import cache_folder, write_registry
+
+runner = CliRunner()
+
+
+def test_version(reg_root: Path) -> None:
+    for flag in ("--version", "-V"):
+        result = runner.invoke(app, [flag])
+        assert result.exit_code == 0 and result.stdout.strip().startswith(f"registry {__version__}")
+
+
+def test_info_findings_are_counted_unless_asked_for(reg_root: Path) -> None:
+    plain = runner.invoke(app, ["check", "--root", str(reg_root)]).stdout
+    assert "CACHE002" not in plain and "2 info finding(s) not shown (--show-info" in plain
+    for flag in ("--show-info", "-v"):
+        listed = runner.invoke(app, ["check", "--root", str(reg_root), flag]).stdout
+        assert listed.count("info CACHE002") == 2 and "not shown" not in listed
+    data = json.loads(runner.invoke(app, ["check", "--root", str(reg_root), "-f", "json"]).stdout)
+    assert sum(f["code"] == "CACHE002" for f in data["findings"]) == 2  # machines get all
+
+
+def test_quiet_prints_errors_and_the_summary(reg_root: Path) -> None:
+    write_registry(reg_root, {"environments/prod.yaml": "extends: base\nparams: {top_p: 0.5}\n"})
+    result = runner.invoke(app, ["check", "--root", str(reg_root), "-q"])
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1 and "parity" not in result.stdout
+    assert "DRIFT001" in lines[0] and lines[-1].startswith("1 error(s)")
+
+
+def test_strict_fails_on_warnings(reg_root: Path) -> None:
+    write_registry(
+        reg_root,
+        {
+            "prompts/answer/v1.yaml": (reg_root / "prompts/answer/v1.yaml")
+            .read_text()
+            .replace(
+                "question: {type: string}", "question: {type: string}\n    unused: {type: string}"
+            )
+        },
+    )
+    assert runner.invoke(app, ["validate", "--root", str(reg_root)]).exit_code == 0  # PRM003
+    assert runner.invoke(app, ["validate", "--root", str(reg_root), "--strict"]).exit_code == 1
+
+
+def test_no_cache_writes_no_cache(reg_root: Path) -> None:
+    assert runner.invoke(app, ["check", "--root", str(reg_root), "--no-cache"]).exit_code == 0
+    assert not cache_folder(reg_root).exists()
+
+
+def test_several_formats_from_one_run(reg_root: Path, tmp_path: Path) -> None:
+    write_registry(reg_root, {"environments/prod.yaml": "extends: base\nparams: {top_p: 0.5}\n"})
+    md, sarif = tmp_path / "out" / "summary.md", tmp_path / "out" / "registry.sarif"
+    result = runner.invoke(
+        app,
+        [
+            "check",
+            "--root",
+            str(reg_root),
+            "-f",
+            "github",
+            "--report",
+            f"markdown={md}",
+            "--report",
+            f"sarif={sarif}",
+        ],
+    )
+    assert result.exit_code == 1 and "::error file=environments/prod.yaml" in result.stdout
+    alone = runner.invoke(app, ["report", "--root", str(reg_root), "-f", "markdown"]).stdout
+    assert md.read_text() == alone
+    assert json.loads(sarif.read_text())["runs"][0]["results"]
+    bad = runner.invoke(app, ["check", "--root", str(reg_root), "--report", "xml=x"])
+    assert bad.exit_code == 2 and not (Path.cwd() / "x").exists()
