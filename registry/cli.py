@@ -64,6 +64,7 @@ def guarded(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        cache_setting = os.environ.get("REGISTRY_CACHE")  # --no-cache sets it for one command
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
@@ -96,6 +97,10 @@ def guarded(fn: F) -> F:
             raise typer.Exit(3) from None
         finally:
             _notes()
+            if cache_setting is None:
+                os.environ.pop("REGISTRY_CACHE", None)
+            else:
+                os.environ["REGISTRY_CACHE"] = cache_setting
 
     return wrapper  # type: ignore[return-value]
 
@@ -180,22 +185,27 @@ def _codes(values: list[str] | None, option: str = "--select", gate: bool = True
     return codes
 
 
-RootOpt = typer.Option(None, "--root", help=ROOT_HELP, file_okay=False)
-FormatOpt = typer.Option("text", "--format", "-f", help="text | json | markdown | github | sarif")
+RootOpt = typer.Option(None, "--root", help=ROOT_HELP, file_okay=False, metavar="DIR")
+FormatOpt = typer.Option(
+    "text", "--format", "-f", metavar="FORMAT", help="text | json | markdown | github | sarif"
+)
 SelectOpt = typer.Option(
     None,
     "--select",
+    metavar="CODES",
     help="Only these codes (prefixes allowed), comma-separated; the drift gate's codes always run.",
 )
 PathsOpt = typer.Option(
     "registry",
     "--paths",
+    metavar="registry|repo",
     help="registry | repo: file paths relative to the registry or to the git repository's "
     "top (github and sarif always use the repository's: a monorepo's registry is a subfolder).",
 )
 IgnoreOpt = typer.Option(
     None,
     "--ignore",
+    metavar="CODES",
     help="Skip these codes (prefixes allowed), comma-separated; not the drift gate's codes.",
 )
 ShowInfoOpt = typer.Option(
@@ -266,7 +276,9 @@ def _write_reports(view: View, result: Any, reports: list[tuple[str, Path | None
 @guarded
 def validate(
     root: Path | None = RootOpt,
-    ref: str | None = typer.Option(None, "--ref", help="Validate the registry at a git ref."),
+    ref: str | None = typer.Option(
+        None, "--ref", metavar="REF", help="Validate the registry at a git ref."
+    ),
     fmt: str = FormatOpt,
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
@@ -289,7 +301,9 @@ def validate(
 @guarded
 def check(
     root: Path | None = RootOpt,
-    base: str | None = typer.Option(None, "--base", help="Also check what changed since REF."),
+    base: str | None = typer.Option(
+        None, "--base", metavar="REF", help="Also check what changed since REF."
+    ),
     fmt: str = FormatOpt,
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
@@ -343,9 +357,13 @@ def _run(
 @guarded
 def report(
     root: Path | None = RootOpt,
-    base: str | None = typer.Option(None, "--base", help="Include a 'this change' section."),
+    base: str | None = typer.Option(
+        None, "--base", metavar="REF", help="Include a 'this change' section."
+    ),
     fmt: str = FormatOpt,
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomically)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to FILE (atomically)."
+    ),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Publish only: always exit 0."),
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
@@ -370,9 +388,13 @@ def report(
 def diff(
     envs: list[str] | None = typer.Argument(None, help="ENV_A ENV_B, or with --base: ENV…"),
     root: Path | None = RootOpt,
-    base: str | None = typer.Option(None, "--base", help="Compare REF with --head (a PR diff)."),
-    head: str | None = typer.Option(None, "--head", help="Head ref (default: the working tree)."),
-    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+    base: str | None = typer.Option(
+        None, "--base", metavar="REF", help="Compare REF with --head (a PR diff)."
+    ),
+    head: str | None = typer.Option(
+        None, "--head", metavar="REF", help="Head ref (default: the working tree)."
+    ),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when behavior differs."),
 ) -> None:
     """Behavior differences between two environments, or what a change does to each."""
@@ -399,8 +421,12 @@ def diff(
 def render(
     env: str = typer.Argument(..., help="Environment to render."),
     root: Path | None = RootOpt,
-    ref: str | None = typer.Option(None, "--ref", help="Render the registry at a git ref."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomically)."),
+    ref: str | None = typer.Option(
+        None, "--ref", metavar="REF", help="Render the registry at a git ref."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to FILE (atomically)."
+    ),
 ) -> None:
     """The deploy artifact: resolved JSON + fingerprints + source commit."""
     from registry import render as rendering
@@ -444,7 +470,9 @@ def show(
     env: str = typer.Argument(..., help="Environment."),
     prompt: str = typer.Argument(..., help="Prompt id."),
     root: Path | None = RootOpt,
-    ref: str | None = typer.Option(None, "--ref", help="Show the registry at a git ref."),
+    ref: str | None = typer.Option(
+        None, "--ref", metavar="REF", help="Show the registry at a git ref."
+    ),
 ) -> None:
     """One resolved unit, readable, with where each value comes from."""
     from registry import diffcmd
@@ -457,7 +485,9 @@ def show(
 def promote(
     src: str = typer.Argument(..., metavar="FROM", help="Environment to copy behavior from."),
     to: str = typer.Argument(..., metavar="TO", help="Environment whose overlay is edited."),
-    prompt: list[str] | None = typer.Option(None, "--prompt", help="Only these prompts."),
+    prompt: list[str] | None = typer.Option(
+        None, "--prompt", metavar="ID", help="Only these prompts."
+    ),
     root: Path | None = RootOpt,
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the edit; write nothing."),
 ) -> None:
@@ -481,9 +511,13 @@ def promote(
 @guarded
 def log(
     prompt: str = typer.Argument(..., help="Prompt id."),
-    env: list[str] | None = typer.Option(None, "--env", help="Environment(s); default: all."),
+    env: list[str] | None = typer.Option(
+        None, "--env", metavar="ENV", help="Environment(s); default: all."
+    ),
     root: Path | None = RootOpt,
-    limit: int | None = typer.Option(None, "--limit", "-n", help="Look at most N commits back."),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", metavar="N", help="Look at most N commits back."
+    ),
 ) -> None:
     """Commits where a unit's resolved fingerprint changed (first-parent history of HEAD)."""
     from registry import history

@@ -61,3 +61,52 @@ def test_no_install_line_names_the_unrelated_registry_package() -> None:
         hits += [f"{rel}: {m.group(0)!r}" for m in bad.finditer(text)]
     assert hits == []
     assert 'name = "llm-config-registry"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_the_readme_command_table_is_the_real_cli() -> None:
+    """Every option the README's command table names exists, and every option a command has
+    is in its row (or in the note of options validate, check and report share)."""
+    from typer.testing import CliRunner
+
+    from registry.cli import app
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Commands", 1)[1].split("\n\n", 2)[1]
+    common = {"--paths", "-v", "--show-info", "-q", "--quiet", "--strict", "--no-cache"}
+    note = readme.split("## Commands", 1)[1].split("\n\n", 3)[2]
+    assert all(option in note for option in common)
+    rows: dict[str, set[str]] = {}
+    for line in table.splitlines()[2:]:
+        usage = line.split("`")[1]
+        command = usage.split()[1]
+        rows.setdefault(command, set()).update(re.findall(r"(?<![\w-])--?[a-zA-Z][\w-]*", usage))
+    assert set(rows) == {
+        "validate",
+        "check",
+        "report",
+        "diff",
+        "render",
+        "show",
+        "promote",
+        "log",
+        "init",
+    }
+    for command, documented in rows.items():
+        help_text = CliRunner().invoke(app, [command, "--help"]).stdout
+        spellings = [
+            set(re.findall(r"(?<![\w-])--?[a-zA-Z][\w-]*", line.strip().split("  ")[0]))
+            for line in help_text.splitlines()
+            if line.strip().startswith("-")
+        ]
+        options = set().union(*spellings) - {"--help", "-h", "--root"}
+        shared = common if command in ("validate", "check", "report") else set()
+        documented = {o.rstrip(".…") for o in documented} - {"--select/--ignore"}
+        for names in spellings:  # `-f` documents `--format` too
+            if names & documented:
+                documented |= names
+        for option in documented:
+            assert option in options, (command, option)
+        short = {o for o in options if not o.startswith("--")}
+        for option in options - shared - short:
+            assert option in documented, (command, option)
+    assert "Every command but `init` takes `--root DIR`" in readme
