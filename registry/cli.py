@@ -553,11 +553,13 @@ def log(
 @guarded
 def init(
     directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="Where to create it."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the starter files that exist."),
+    no_hooks: bool = typer.Option(False, "--no-hooks", help="Write no pre-commit config."),
 ) -> None:
     """A new, valid, commented registry (base/staging/prod, one prompt, hooks)."""
     from registry.init import init as run_init
 
-    written = run_init(directory)
+    written = run_init(directory, force=force, hooks_too=not no_hooks)
     lines = [f"created {path}" for path in written]
     lines += [
         "next: git init (if needed), pip install pre-commit, pre-commit install,",

@@ -258,9 +258,15 @@ def gate_pair(
     findings.extend(
         w.finding(
             "WAIVER004",
-            "expect fingerprints no longer match; it covers nothing",
+            "expect fingerprints no longer match; it covers nothing ("
+            + "; ".join(
+                f"{env}: expected {want}, now {have or '(not bound)'}"
+                for env, (want, have) in sorted(w.mismatches.items())
+            )
+            + ")",
             "expect",
-            "review the new difference, then update expect",
+            f"review the new difference (registry diff {env_a.name} {env_b.name} prints the "
+            "current fingerprints), then update expect",
         )
         for w in live
         if w.status == "mismatch"
@@ -282,6 +288,7 @@ def _check_expect(w: Waiver, env_a: EnvFacts, env_b: EnvFacts) -> None:
             actual = env.units.get(pid)
             if env.name in w.expect and w.expect[env.name] != actual:
                 w.status = "mismatch"
+                w.mismatches[env.name] = (w.expect[env.name], actual)
 
 
 def _covering(waivers: list[Waiver], diff: Difference) -> Waiver | None:
@@ -367,12 +374,12 @@ def _drift_finding(
             path=first.path,
             hint="bind it on both sides, or add a waiver while it rolls out",
         )
+    # the waiver path that covers it, ready to paste into waivers.yaml
+    path = first.path if len(group) == 1 else f"prompts.*.{first.field}"
     if first.text_diff is not None:
-        what = f"{first.field} ({len(first.text_diff)}-line text diff)"
+        what = f"{path} ({len(first.text_diff)}-line text diff)"
     else:
-        what = (
-            f"{first.field}: {_short(first.a)} in {env_a.name}, {_short(first.b)} in {env_b.name}"
-        )
+        what = f"{path}: {_short(first.a)} in {env_a.name}, {_short(first.b)} in {env_b.name}"
     if first.field == "version" and riders.get(first.prompt):
         what += f", which also changes {', '.join(riders[first.prompt])}"
     scope = f"prompt {units}" if len(group) == 1 else f"{len(group)} prompts: {units}"

@@ -20,34 +20,47 @@ TEMPLATE = Path(__file__).resolve().parent / "data" / "init"
 RENAMES = {"pre-commit-config.yaml": ".pre-commit-config.yaml"}
 
 
+EXAMPLE_DAYS = 14  # the waiver example in waivers.yaml expires this long after init
+
+
 def files() -> dict[str, bytes]:
+    import datetime as dt
+
+    expires = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=EXAMPLE_DAYS)
     out = {}
     for path in sorted(TEMPLATE.rglob("*")):
         if path.is_file():
             rel = path.relative_to(TEMPLATE).as_posix()
-            out[RENAMES.get(rel, rel)] = path.read_bytes()
+            data = path.read_bytes()
+            if rel == "waivers.yaml":
+                text = data.decode("utf-8").replace("{expires}", expires.isoformat())
+                data = text.replace("{days}", str(EXAMPLE_DAYS)).encode("utf-8")
+            out[RENAMES.get(rel, rel)] = data
     return out
 
 
 HOOKS = ".pre-commit-config.yaml"
 
 
-def init(target: Path) -> list[Path]:
-    """Create the starter registry in `target`; the paths written (or extended)."""
+def init(target: Path, *, force: bool = False, hooks_too: bool = True) -> list[Path]:
+    """Create the starter registry in `target`; the paths written (or extended). `force`
+    overwrites the starter files that exist; `hooks_too=False` writes no pre-commit config."""
     if target.exists() and not target.is_dir():
         raise RegistryError(f"{target} exists and is not a directory")
     planned = {target / rel: data for rel, data in files().items()}
     prefix = _subfolder(target)
     hooks = None
-    if prefix:
+    if not hooks_too:
+        planned.pop(target / HOOKS)
+    elif prefix:
         hooks_text = planned.pop(target / HOOKS).decode("utf-8")
         top = _top(target)
         hooks = (top / HOOKS, _hooks_for(top / HOOKS, _prefixed(hooks_text, prefix), prefix))
     existing = [str(path.relative_to(target)) for path in planned if path.exists()]
-    if existing:
+    if existing and not force:
         raise RegistryError(
             f"refusing to overwrite existing files in {target}: "
-            f"{', '.join(existing)} (nothing written)"
+            f"{', '.join(existing)} (nothing written; --force overwrites them)"
         )
     for path, data in planned.items():
         path.parent.mkdir(parents=True, exist_ok=True)

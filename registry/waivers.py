@@ -46,6 +46,8 @@ class Waiver:
     doc: Document
     status: str = "active"  # active | expired | too_long | mismatch | stale | invalid
     covered: list[str] = dataclasses.field(default_factory=list)
+    # env -> (expected, actual) unit fingerprint, when `expect` no longer matches
+    mismatches: dict[str, tuple[str, str | None]] = dataclasses.field(default_factory=dict)
 
     @property
     def segments(self) -> list[str]:

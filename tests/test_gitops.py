@@ -152,4 +152,4 @@ def test_readme_new_user_flow(tmp_path: Path) -> None:
     assert proc.returncode == 1
     out = proc.stdout + proc.stderr  # git shows hook output on stderr
     assert re.search(r"registry check \(drift gate\)\.+Failed", out)
-    assert "error DRIFT001 staging and prod differ in params.temperature" in out
+    assert "error DRIFT001 staging and prod differ in prompts.answer.params.temperature" in out

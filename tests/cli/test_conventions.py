@@ -82,3 +82,46 @@ def test_several_formats_from_one_run(reg_root: Path, tmp_path: Path) -> None:
     assert json.loads(sarif.read_text())["runs"][0]["results"]
     bad = runner.invoke(app, ["check", "--root", str(reg_root), "--report", "xml=x"])
     assert bad.exit_code == 2 and not (Path.cwd() / "x").exists()
+
+
+def test_init_force_no_hooks_and_a_waiver_example_that_holds(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    result = runner.invoke(app, ["init", str(target), "--no-hooks"])
+    assert result.exit_code == 0 and not (target / ".pre-commit-config.yaml").exists()
+    assert runner.invoke(app, ["init", str(target)]).exit_code == 2
+    (target / "registry.yaml").write_text("broken: [\n")
+    assert runner.invoke(app, ["init", str(target), "--force"]).exit_code == 0
+    assert (target / ".pre-commit-config.yaml").is_file()
+    waivers = target / "waivers.yaml"
+    lines = waivers.read_text().splitlines()
+    example = [ln[2:] for ln in lines if ln.startswith("# ") and ln[2:3] in ("w", " ")]
+    waivers.write_text("\n".join(example[example.index("waivers:") :]) + "\n")
+    write_registry(
+        target,
+        {
+            "environments/prod.yaml": "extends: base\nprompts:\n"
+            "  answer: {version: 1, params: {temperature: 0.9}}\n"
+        },
+    )
+    out = runner.invoke(app, ["check", "--root", str(target), "-f", "json"]).stdout
+    data = json.loads(out)
+    assert data["counts"]["error"] == 0 and data["counts"]["waived"] == 1, data["findings"]
+
+
+def test_drift_names_the_waiver_path_and_waiver004_the_fingerprints(reg_root: Path) -> None:
+    write_registry(reg_root, {"environments/prod.yaml": "extends: base\nparams: {top_p: 0.5}\n"})
+    out = runner.invoke(app, ["check", "--root", str(reg_root)]).stdout
+    assert "differ in prompts.*.params.top_p: 1.0 in staging, 0.5 in prod" in out
+    write_registry(
+        reg_root,
+        {
+            "waivers.yaml": "waivers:\n  - id: w\n    envs: [staging, prod]\n"
+            "    path: prompts.*.params.top_p\n    reason: r\n    owner: o@example.com\n"
+            "    expires: 2099-01-01\n"
+            "    expect: {staging: 'sha256:" + "0" * 64 + "'}\n"
+        },
+    )
+    out = runner.invoke(app, ["check", "--root", str(reg_root)]).stdout
+    line = next(ln for ln in out.splitlines() if "WAIVER004" in ln)
+    assert "staging: expected sha256:" + "0" * 64 + ", now sha256:" in line
+    assert "registry diff staging prod prints the current fingerprints" in out
