@@ -473,11 +473,13 @@ def show(
     ref: str | None = typer.Option(
         None, "--ref", metavar="REF", help="Show the registry at a git ref."
     ),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
 ) -> None:
     """One resolved unit, readable, with where each value comes from."""
     from registry import diffcmd
 
-    _emit(diffcmd.show_unit(_open(root, ref), env, prompt))
+    _choice(fmt, ("text", "json"), "format")
+    _emit(diffcmd.show_unit(_open(root, ref), env, prompt, fmt))
 
 
 @app.command()
@@ -507,6 +509,31 @@ def promote(
     _emit(_human(f"{verb} to {result.file}:\n{result.diff()}", literal_secrets(reg)))
 
 
+def _log_json(prompt: str, found: dict[str, list[Any]], literals: Iterable[str]) -> str:
+    from registry.redact import Redactor
+    from registry.report import dumps, finish
+
+    redact = Redactor(literals)
+    data = {
+        "prompt": prompt,
+        "environments": {
+            name: [
+                {
+                    "commit": c.commit,
+                    "date": c.date.isoformat(),
+                    "author": c.author,
+                    "subject": c.subject,
+                    "fingerprint": c.fingerprint,
+                    "files": c.files,
+                }
+                for c in changes
+            ]
+            for name, changes in found.items()
+        },
+    }
+    return finish(dumps(redact.value(data)), redact, human=False)
+
+
 @app.command()
 @guarded
 def log(
@@ -518,6 +545,7 @@ def log(
     limit: int | None = typer.Option(
         None, "--limit", "-n", metavar="N", help="Look at most N commits back."
     ),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
 ) -> None:
     """Commits where a unit's resolved fingerprint changed (first-parent history of HEAD)."""
     from registry import history
@@ -525,16 +553,23 @@ def log(
     from registry.rules.secrets import literal_secrets
     from registry.textsafe import visible_line
 
+    _choice(fmt, ("text", "json"), "format")
     reg = open_registry(root, only_prompts={prompt})  # env names only: skip other prompts
     names = env or reg.environments
     for name in names:
         if name not in reg.environments:
             raise RegistryError(f"unknown environment {name!r}")
+    found = {name: history.log(reg.root, prompt, name, limit) for name in names}
+    total = sum(map(len, found.values()))
+    if not total and prompt not in reg.prompts:
+        raise RegistryError(
+            f"unknown prompt {prompt!r}: no prompts/{prompt}/ here or in the history of HEAD"
+        )
+    if fmt == "json":
+        _emit(_log_json(prompt, found, literal_secrets(reg)))
+        return
     lines = []
-    total = 0
-    for name in names:
-        changes = history.log(reg.root, prompt, name, limit)
-        total += len(changes)
+    for name, changes in found.items():
         lines.append(f"{prompt} in {name}: {len(changes)} change(s)")
         for c in changes:
             fp = c.fingerprint or "(not bound)"
@@ -542,10 +577,6 @@ def log(
             files = ", ".join(map(visible_line, c.files))
             lines.append(f"  {c.date.date().isoformat()}  {c.commit[:12]}  {author}  {fp}")
             lines.append(f"      {subject}  [{files}]")
-    if not total and prompt not in reg.prompts:
-        raise RegistryError(
-            f"unknown prompt {prompt!r}: no prompts/{prompt}/ here or in the history of HEAD"
-        )
     _emit(_human("\n".join(lines) + "\n", literal_secrets(reg)))  # commit metadata too
 
 

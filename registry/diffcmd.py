@@ -91,7 +91,11 @@ def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
     return finish("\n".join(lines) + "\n", redact, human=True), bool(diffs)
 
 
-def show_unit(reg: Registry, env: str, prompt: str) -> str:
+def _origin_json(origin: Origin | None) -> dict[str, Any] | None:
+    return {"file": origin[0], "line": origin[1], "column": origin[2]} if origin else None
+
+
+def show_unit(reg: Registry, env: str, prompt: str, fmt: str = "text") -> str:
     resolved = reg.resolve_only(env, [prompt])  # the one unit, not the whole environment
     unit = resolved.prompts.get(prompt)
     if unit is None:
@@ -103,6 +107,8 @@ def show_unit(reg: Registry, env: str, prompt: str) -> str:
             )
         known = ", ".join(bound) or "none"
         raise RegistryError(f"prompt {prompt!r} is not bound in {env} (bound: {known})")
+    if fmt == "json":
+        return _show_json(reg, env, prompt, unit)
     lines = [
         f"{prompt} in {env}",
         f"fingerprint: {unit.fingerprint}",
@@ -120,6 +126,38 @@ def show_unit(reg: Registry, env: str, prompt: str) -> str:
         lines.append(f"messages[{i}] ({msg['role']}):  ({_where(unit.origin(('messages', i)))})")
         lines.extend("  | " + line for line in msg["content"].splitlines())
     return finish("\n".join(lines) + "\n", _redactor(reg), human=True)
+
+
+def _show_json(reg: Registry, env: str, prompt: str, unit: Any) -> str:
+    """The unit as data, each field beside the file:line:column its value comes from."""
+    from registry.report.json_report import plain
+
+    redact = _redactor(reg)
+
+    def field(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+        return {"value": plain(value), "origin": _origin_json(unit.origin(path))}
+
+    data = {
+        "environment": env,
+        "prompt": prompt,
+        "fingerprint": unit.fingerprint,
+        "version": field(("version",), unit.version),
+        "model": field(("model",), unit.model),
+        "params": {k: field(("params", k), v) for k, v in sorted(unit.params.items())},
+        "tools": list(unit.tool_order),
+        "rag": plain(unit.rag) if unit.rag else None,
+        "routing": field(("routing",), unit.routing),
+        "response_format": plain(unit.response_format),
+        "messages": [
+            {
+                "role": msg["role"],
+                "content": msg["content"],
+                "origin": _origin_json(unit.origin(("messages", i))),
+            }
+            for i, msg in enumerate(unit.messages)
+        ],
+    }
+    return finish(dumps(redact.value(data)), redact, human=False)
 
 
 def _redactor(reg: Registry) -> Redactor:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from registry import __version__
 from registry.cli import app
-from tests.helpers import cache_folder, write_registry
+from tests.helpers import cache_folder, commit_all, init_repo, write_registry
 
 runner = CliRunner()
 
@@ -125,3 +125,34 @@ def test_drift_names_the_waiver_path_and_waiver004_the_fingerprints(reg_root: Pa
     line = next(ln for ln in out.splitlines() if "WAIVER004" in ln)
     assert "staging: expected sha256:" + "0" * 64 + ", now sha256:" in line
     assert "registry diff staging prod prints the current fingerprints" in out
+
+
+def test_show_json_gives_each_value_with_its_origin(reg_root: Path) -> None:
+    result = runner.invoke(app, ["show", "prod", "answer", "--root", str(reg_root), "-f", "json"])
+    data = json.loads(result.stdout)
+    text = runner.invoke(app, ["show", "prod", "answer", "--root", str(reg_root)]).stdout
+    assert result.exit_code == 0 and data["fingerprint"] in text
+    assert data["params"]["temperature"] == {
+        "value": 0.1,
+        "origin": {"file": "prompts/answer/v1.yaml", "line": 17, "column": 25},
+    }
+    assert data["model"]["value"] == "openai/gpt-4o-2024-08-06"
+    assert data["model"]["origin"]["file"] == "environments/base.yaml"
+    assert [m["role"] for m in data["messages"]] == ["system", "user"]
+
+
+def test_log_json_lists_the_commits_text_shows(reg_root: Path) -> None:
+    repo = init_repo(reg_root)
+    first = commit_all(repo, "first")
+    write_registry(reg_root, {"environments/prod.yaml": "extends: base\nparams: {top_p: 0.5}\n"})
+    second = commit_all(repo, "prod: top_p")
+    result = runner.invoke(app, ["log", "answer", "--root", str(reg_root), "-f", "json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and data["prompt"] == "answer"
+    prod = data["environments"]["prod"]
+    assert [c["commit"] for c in prod] == [first, second]  # oldest first, as text shows them
+    assert [c["commit"] for c in data["environments"]["staging"]] == [first]
+    assert prod[1]["files"] == ["environments/prod.yaml"] and prod[1]["subject"] == "prod: top_p"
+    assert prod[0]["fingerprint"] != prod[1]["fingerprint"]
+    bad = runner.invoke(app, ["log", "answer", "--root", str(reg_root), "-f", "yaml"])
+    assert bad.exit_code == 2 and "unknown format 'yaml'" in bad.stderr
