@@ -5,6 +5,8 @@ python -m registry.docgen > docs/rules.md
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import inspect
 import re
 
@@ -50,6 +52,43 @@ def rules_markdown() -> str:
             )
             out += ["", body.strip()]
     return "\n".join(out) + "\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One code's catalog entry, as docs/rules.md shows it."""
+
+    code: str
+    title: str  # the entry's heading, after the code
+    markdown: str  # its body: why, then a bad and a good example
+    category: str  # the rule module: pins, cache, secrets, …
+
+    @property
+    def text(self) -> str:
+        """The body for readers of plain text: the same words, without code fences."""
+        return "\n".join(line for line in self.markdown.splitlines() if not line.startswith("```"))
+
+
+SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
+CODE_HEADING = re.compile(r"^([A-Z]+[0-9]{3}) — (.+)$")
+
+
+@functools.lru_cache(maxsize=1)
+def catalog() -> dict[str, Entry]:
+    """Every code's entry, from the rule modules' docstrings (the source of docs/rules.md)."""
+    entries: dict[str, Entry] = {}
+    for module in all_rules():
+        doc = inspect.getdoc(module) or ""
+        category = module.__name__.rsplit(".", 1)[-1]
+        heads = list(SECTION.finditer(doc))
+        for i, head in enumerate(heads):
+            m = CODE_HEADING.match(head.group(1))
+            if m is None:
+                continue
+            end = heads[i + 1].start() if i + 1 < len(heads) else len(doc)
+            body = doc[head.end() : end].strip()
+            entries[m.group(1)] = Entry(m.group(1), m.group(2).strip(), body, category)
+    return entries
 
 
 def documented_codes(markdown: str) -> list[str]:

@@ -33,6 +33,8 @@ class PairReport:
     diffs: list[UnitDiff]
     waived: dict[str, str] = dataclasses.field(default_factory=dict)  # difference path -> waiver
     since: dict[str, Any] = dataclasses.field(default_factory=dict)  # prompt -> history.Change
+    # the drift findings that waivers cover, each with its waiver (SARIF: suppressed results)
+    suppressed: list[tuple[Finding, Waiver]] = dataclasses.field(default_factory=list)
 
     def drifting(self) -> list[str]:
         return [
@@ -245,6 +247,7 @@ def gate_pair(
     for w in live:
         _check_expect(w, env_a, env_b)
     unwaived: list[Difference] = []
+    waived: dict[int, tuple[Waiver, list[Difference]]] = {}  # by waiver: what it covers
     for unit_diff in unit_diffs:
         for diff in unit_diff.differences:
             waiver = _covering(live, diff)
@@ -253,6 +256,12 @@ def gate_pair(
             else:
                 pair.waived[diff.path] = waiver.id
                 waiver.covered.append(diff.path)
+                waived.setdefault(waiver.index, (waiver, []))[1].append(diff)
+    for waiver, covered in waived.values():
+        kept, skew = _fold_version_skew(covered)
+        pair.suppressed.extend(
+            (_drift_finding(env_a, env_b, group, skew), waiver) for group in _group(kept)
+        )
     unwaived, riders = _fold_version_skew(unwaived)
     findings = [_drift_finding(env_a, env_b, group, riders) for group in _group(unwaived)]
     findings.extend(
