@@ -588,15 +588,60 @@ def init(
     no_hooks: bool = typer.Option(False, "--no-hooks", help="Write no pre-commit config."),
 ) -> None:
     """A new, valid, commented registry (base/staging/prod, one prompt, hooks)."""
+    import json
+
+    from registry.init import EDITOR, editor_settings, editor_target
     from registry.init import init as run_init
 
     written = run_init(directory, force=force, hooks_too=not no_hooks)
     lines = [f"created {path}" for path in written]
+    editor, prefix = editor_target(directory)
+    if editor not in written:
+        block = json.dumps({"yaml.schemas": editor_settings(prefix)}, indent=2)
+        lines.append(f"kept your {EDITOR}; for completion in editors, merge into it:")
+        lines += ["  " + line for line in block.splitlines()]
     lines += [
         "next: git init (if needed), pip install pre-commit, pre-commit install,",
         f"      then: registry check --root {directory}",
     ]
     _emit("\n".join(lines) + "\n")
+
+
+SCHEMA_KINDS = ("registry", "environment", "prompt", "waivers", "report")
+
+
+@app.command()
+@guarded
+def schema(
+    kind: str | None = typer.Argument(
+        None, metavar="[KIND]", help="registry | environment | prompt | waivers | report"
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", metavar="DIR", help="Write the schema files into DIR."
+    ),
+) -> None:
+    """The JSON Schemas of the registry's files, for editors and check-jsonschema."""
+    from registry.atomic import write_bytes
+    from registry.init import SCHEMA_FILES, schema_files
+
+    shipped = schema_files()
+    if kind is not None:
+        _choice(kind, SCHEMA_KINDS, "schema")
+    if out is None:
+        if kind is not None:
+            _emit(shipped[f"{kind}.schema.json"].decode("utf-8"))
+            return
+        rows = [
+            f"{k + '.schema.json':<26} {', '.join(SCHEMA_FILES.get(k, ['--format json output']))}"
+            for k in SCHEMA_KINDS
+        ]
+        _emit("\n".join(rows) + "\n(registry schema KIND prints one; --out DIR writes them)\n")
+        return
+    names = [f"{kind}.schema.json"] if kind else list(shipped)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        write_bytes(out / name, shipped[name])
+    _emit("".join(f"wrote {out / name}\n" for name in names))
 
 
 def main() -> None:

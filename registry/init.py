@@ -1,8 +1,10 @@
 """`registry init [DIR]`: a new, valid, commented registry to start from.
 
-Writes registry.yaml, base/staging/prod layers, one prompt, an empty waivers file and a
-pre-commit config using the hooks. Refuses to overwrite: when any file exists, nothing is
-written. In a subfolder of a git repository (a monorepo: `registry init llm`), the hooks go
+Writes registry.yaml, base/staging/prod layers, one prompt, an empty waivers file, a
+pre-commit config using the hooks, the JSON Schemas of every file kind in `schemas/` and, when
+there is none yet, a `.vscode/settings.json` that maps them onto the files (yaml-language-server:
+completion and diagnostics while editing). Refuses to overwrite: when any file exists, nothing
+is written. In a subfolder of a git repository (a monorepo: `registry init llm`), the hooks go
 into the repository's own `.pre-commit-config.yaml` — the only one pre-commit reads — created
 or extended (comments kept), with `files:` patterns under the subfolder and `args: [--root,
 llm]`.
@@ -40,6 +42,41 @@ def files() -> dict[str, bytes]:
 
 
 HOOKS = ".pre-commit-config.yaml"
+EDITOR = ".vscode/settings.json"
+# which files each shipped schema describes (globs relative to the registry's root)
+SCHEMA_FILES = {
+    "registry": ["registry.yaml"],
+    "environment": ["environments/*.yaml"],
+    "prompt": ["prompts/*/v*.yaml"],
+    "waivers": ["waivers.yaml"],
+}
+SCHEMA_FOLDER = "schemas"
+
+
+def schema_files() -> dict[str, bytes]:
+    """The shipped schemas, by file name (what `registry schema --out DIR` writes)."""
+    from registry.schema import KINDS, schema_dir
+
+    return {
+        f"{kind}.schema.json": (schema_dir() / f"{kind}.schema.json").read_bytes()
+        for kind in (*KINDS, "report")
+    }
+
+
+def editor_settings(prefix: str = "") -> dict[str, list[str]]:
+    """VS Code's `yaml.schemas` block (paths from the workspace's root, the git top)."""
+    base = f"{prefix}/" if prefix else ""
+    return {
+        f"./{base}{SCHEMA_FOLDER}/{kind}.schema.json": [base + g for g in globs]
+        for kind, globs in SCHEMA_FILES.items()
+    }
+
+
+def _editor_file(prefix: str) -> bytes:
+    import json
+
+    settings = {"yaml.schemas": editor_settings(prefix)}
+    return (json.dumps(settings, indent=2) + "\n").encode("utf-8")
 
 
 def init(target: Path, *, force: bool = False, hooks_too: bool = True) -> list[Path]:
@@ -48,7 +85,10 @@ def init(target: Path, *, force: bool = False, hooks_too: bool = True) -> list[P
     if target.exists() and not target.is_dir():
         raise RegistryError(f"{target} exists and is not a directory")
     planned = {target / rel: data for rel, data in files().items()}
-    prefix = _subfolder(target)
+    planned.update({target / SCHEMA_FOLDER / n: data for n, data in schema_files().items()})
+    editor, prefix = editor_target(target)
+    if not editor.exists():  # a settings file of the user's own is theirs: never replaced
+        planned[editor] = _editor_file(prefix)
     hooks = None
     if not hooks_too:
         planned.pop(target / HOOKS)
@@ -56,7 +96,7 @@ def init(target: Path, *, force: bool = False, hooks_too: bool = True) -> list[P
         hooks_text = planned.pop(target / HOOKS).decode("utf-8")
         top = _top(target)
         hooks = (top / HOOKS, _hooks_for(top / HOOKS, _prefixed(hooks_text, prefix), prefix))
-    existing = [str(path.relative_to(target)) for path in planned if path.exists()]
+    existing = [_shown(path, target) for path in planned if path.exists()]
     if existing and not force:
         raise RegistryError(
             f"refusing to overwrite existing files in {target}: "
@@ -69,6 +109,17 @@ def init(target: Path, *, force: bool = False, hooks_too: bool = True) -> list[P
         write_bytes(hooks[0], hooks[1].encode("utf-8"))
         return [*planned, hooks[0]]
     return list(planned)
+
+
+def editor_target(target: Path) -> tuple[Path, str]:
+    """Where the editor settings go (the workspace: the git top, or `target` outside git),
+    and the registry's folder inside it."""
+    prefix = _subfolder(target)
+    return (_top(target) if prefix else target) / EDITOR, prefix
+
+
+def _shown(path: Path, target: Path) -> str:
+    return str(path.relative_to(target)) if path.is_relative_to(target) else str(path)
 
 
 def _top(target: Path) -> Path:

@@ -27,7 +27,13 @@ def schema_dir() -> Path:
 
 @functools.cache
 def load_schema(kind: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((schema_dir() / f"{kind}.schema.json").read_text("utf-8"))
+    """A shipped schema. The files carry no `$id`: their cross-references are relative
+    (`environment.schema.json#/$defs/params`), so check-jsonschema and editors resolve them
+    from the files beside each other, offline. Loaded here, each gets its own file URI as
+    `$id`, so the validators resolve the same references the same way."""
+    path = schema_dir() / f"{kind}.schema.json"
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    data.setdefault("$id", path.as_uri())
     return data
 
 
