@@ -437,16 +437,23 @@ def _run(
     path), else spread over the cores."""
     import os
 
+    from registry import progress
+
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    progress.stage("reading files", len(items), step=True)
     if workers < 2 or len(items) < PARALLEL_MIN:
         for kind, rel, raw in items:
+            progress.advance(step=True)
             yield analyze(kind, rel, raw, (hints or {}).get(rel))
         return
     from registry.workers import pool
 
     size = max(1, len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    results: list[FileResult] = []
     with pool(workers) as executor:
-        results = [r for chunk in executor.map(_work, chunks) for r in chunk]
+        for chunk in executor.map(_work, chunks):
+            results.extend(chunk)
+            progress.advance(len(chunk), step=True)
     for result in results:
         yield result, None

@@ -64,9 +64,15 @@ def guarded(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from registry import progress
+
         cache_setting = os.environ.get("REGISTRY_CACHE")  # --no-cache sets it for one command
         try:
-            return fn(*args, **kwargs)
+            progress.start(machine=_machine(fn.__name__, kwargs))
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                progress.stop()  # before any message: the line is erased first
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Refusal as exc:
@@ -105,6 +111,14 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _machine(command: str, kwargs: dict[str, Any]) -> bool:
+    """Whether standard output carries a machine format (then no progress line, ever)."""
+    to_stdout = kwargs.get("output") is None
+    if command in ("render", "schema"):
+        return to_stdout
+    return kwargs.get("fmt", "text") != "text" and to_stdout
+
+
 def _refused(exc: Refusal) -> None:
     from registry.redact import Redactor
     from registry.report.text import finding_line
@@ -138,6 +152,9 @@ def _emit(text: str, output: Path | None = None) -> None:
 
 def _emit_chunks(chunks: Iterable[str], output: Path | None = None) -> None:
     """Standard output, or FILE replaced in one step (atomically, never torn)."""
+    from registry import progress
+
+    progress.stop()
     if output is None:
         for chunk in chunks:
             sys.stdout.write(chunk)
@@ -243,6 +260,16 @@ class View:
             quiet=self.quiet,
         )
 
+    def out(self, result: Any, output: Path | None = None) -> str:
+        """The primary output; text to a terminal in colour (registry.style)."""
+        text = self.text(result)
+        if self.fmt == "text" and output is None:
+            from registry import style
+
+            if style.enabled(sys.stdout):
+                return style.paint(text)
+        return text
+
     def exit_code(self, result: Any) -> int:
         if result.exit_code:
             return int(result.exit_code)
@@ -293,7 +320,7 @@ def validate(
     the whole registry is always validated, for context)."""
     view = _view(fmt, paths, show_info, quiet, strict, no_cache)
     result = _run(root, ref, _codes(select), _codes(ignore, "--ignore", gate=False), drift=False)
-    _emit(view.text(result))
+    _emit(view.out(result))
     raise typer.Exit(view.exit_code(result))
 
 
@@ -319,7 +346,7 @@ def check(
     view = _view(fmt, paths, show_info, quiet, strict, no_cache)
     extra = _reports(reports)
     result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
-    _emit(view.text(result))
+    _emit(view.out(result))
     _write_reports(view, result, extra)
     raise typer.Exit(view.exit_code(result))
 
@@ -378,7 +405,7 @@ def report(
     view = _view(fmt, paths, show_info, quiet, strict, no_cache)
     extra = _reports(reports)
     result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))
-    _emit(view.text(result), output)
+    _emit(view.out(result, output), output)
     _write_reports(view, result, extra)
     raise typer.Exit(0 if exit_zero else view.exit_code(result))
 

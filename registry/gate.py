@@ -123,19 +123,23 @@ def collect(
     pieces (`shared`: whether to check them): the incremental run takes those from its
     snapshot (with `known`, its unit diffs, which are reused while a unit's fingerprints have
     not changed)."""
+    from registry import progress
     from registry.rules.secrets import scoped_secrets
     from registry.validate import scoped_findings
 
+    progress.stage("resolving environments")
     envs = reg.resolve_all()
     diffs: dict[tuple[str, str], dict[str, UnitDiff]] = {}
     if drift:
         for a, b in reg.parity_pairs():
             if a in envs and b in envs and envs[a].chain_ok and envs[b].chain_ok:
+                progress.stage(f"comparing {a} and {b}")
                 before = (known or {}).get((a, b))
                 _equal, unit_diffs = diff_environments(envs[a], envs[b], known=before)
                 diffs[(a, b)] = {d.prompt: d for d in unit_diffs}
     if shared is None:
         shared = reg.only_prompts is None
+    progress.stage("checking rules")
     return Material(
         scoped_findings(reg, envs, shared),
         {name: EnvFacts.of(env) for name, env in envs.items()},

@@ -15,6 +15,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+from registry import progress
 from registry.repo import Registry
 from registry.source import GitRef, _relative_in_repo, open_repo
 
@@ -188,12 +189,15 @@ def log(root: Path, pid: str, env: str, limit: int | None = None) -> list[Change
     """Commits where the unit's fingerprint changed in `env`, oldest first."""
     walker = _Walker(root, pid)
     with contextlib.closing(walker.repo):  # its git processes end with the walk
+        progress.stage(f"reading the history of {pid}")
         commits = list(_commits(root, walker.repo, pid, limit))
+        progress.stage(f"resolving {pid} in {env} at each commit", len(commits))
         walker.limited = (*SHARED, f"prompts/{pid}")
         changes: list[Change] = []
         previous: str | None = None
         first = True
         for sha, date, author, subject, *files in reversed(commits):
+            progress.advance()
             # oldest first: what moved since the commit before is this commit's own change
             fp = walker.fingerprints(sha, [env], None if first else _more(set(), files))[env]
             first = False
@@ -243,6 +247,7 @@ def _walk_since(
     since: dict[str, Change | None],
     pending: list[str],
 ) -> None:
+    progress.stage(f"looking back through history for when {a} and {b} began to differ")
     seen = dict.fromkeys(pending, 0)
     walker.limited = (*SHARED, *(f"prompts/{pid}" for pid in pending))
     moved: set[str] | None = None  # files changed since the commit resolved last

@@ -26,11 +26,15 @@ def pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         with ProcessPoolExecutor(workers, mp_context=context) as executor:
             yield executor
         return
+    from registry import progress
+
     read_end, write_end = os.pipe()
     try:
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=_watch, initargs=(read_end, write_end)
         ) as executor:
+            with progress.paused():  # fork every worker now, with no other thread running
+                executor.submit(os.getpid).result()
             yield executor
     finally:
         os.close(read_end)
