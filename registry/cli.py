@@ -55,7 +55,7 @@ def _main(
 
 
 ROOT_HELP = "Registry folder (default: nearest folder upward with registry.yaml or environments/)."
-FORMATS = ("text", "json", "markdown", "github", "sarif")
+FORMATS = ("text", "json", "markdown", "github", "sarif", "html")  # = registry.report.FORMATS
 PATHS = ("registry", "repo")
 
 
@@ -204,7 +204,11 @@ def _codes(values: list[str] | None, option: str = "--select", gate: bool = True
 
 RootOpt = typer.Option(None, "--root", help=ROOT_HELP, file_okay=False, metavar="DIR")
 FormatOpt = typer.Option(
-    "text", "--format", "-f", metavar="FORMAT", help="text | json | markdown | github | sarif"
+    "text",
+    "--format",
+    "-f",
+    metavar="FORMAT",
+    help="text | json | markdown | github | sarif | html",
 )
 SelectOpt = typer.Option(
     None,
@@ -401,7 +405,7 @@ def report(
     strict: bool = StrictOpt,
     no_cache: bool = NoCacheOpt,
 ) -> None:
-    """The check result as text, JSON, Markdown, GitHub annotations or SARIF."""
+    """The check result as text, JSON, Markdown, GitHub annotations, SARIF or HTML."""
     view = _view(fmt, paths, show_info, quiet, strict, no_cache)
     extra = _reports(reports)
     result = _check(root, base, _codes(select), _codes(ignore, "--ignore"))

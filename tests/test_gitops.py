@@ -120,6 +120,7 @@ def test_ci_recipe_commands_run_against_a_fixture(tmp_path: Path) -> None:
     assert set(exits.values()) == {0}  # ... and the publishing steps still run
     assert summary.read_text().startswith("## registry check: ❌ failed")
     assert (root / "registry.sarif").is_file()
+    assert (root / "registry-report.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_init_creates_a_valid_registry_and_refuses_to_overwrite(tmp_path: Path) -> None:

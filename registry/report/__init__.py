@@ -1,7 +1,7 @@
 """Reporters: one result object in, text out. Every output passes through the redaction layer.
 
 Formats: text (compiler style), json (schemas/report.schema.json), markdown (PR comment / job
-summary), github (workflow annotations), sarif (2.1.0).
+summary), github (workflow annotations), sarif (2.1.0), html (a self-contained page).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from registry.redact import Redactor
 if TYPE_CHECKING:
     from registry.gate import CheckResult
 
-FORMATS = ("text", "json", "markdown", "github", "sarif")
+FORMATS = ("text", "json", "markdown", "github", "sarif", "html")
 HUMAN = ("text", "markdown", "github")  # read by people, in terminals, logs and comments
 MODULES = {"json": "json_report"}
 
@@ -45,6 +45,8 @@ def render(
     redact = redactor(result)
     if hasattr(module, "as_data"):  # JSON: every value redacted before it is encoded
         return finish(dumps(redact.value(module.as_data(result))), redact, human=False)
+    if hasattr(module, "render_page"):  # HTML: values redacted before they are escaped
+        return finish(module.render_page(result, redact), redact, human=False)
     if fmt == "text":
         text: str = module.render(result, show_info=show_info, quiet=quiet)
         return finish(text, redact, human=True)
