@@ -22,7 +22,7 @@ from registry.errors import Refusal, RegistryError
 app = typer.Typer(
     name="registry",
     help="GitOps config-and-prompt registry for LLM applications: validate, diff, gate, render.",
-    add_completion=False,
+    add_completion=False,  # on only when asked for: see _completion (a commit hook saves 4 ms)
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -51,7 +51,18 @@ def _main(
         is_eager=True,
     ),
 ) -> None:
-    """GitOps config-and-prompt registry for LLM applications: validate, diff, gate, render."""
+    """GitOps config-and-prompt registry for LLM applications: validate, diff, gate, render.
+
+    Shell completion: registry --install-completion (or --show-completion).
+    """
+
+
+def _completion(argv: list[str]) -> bool:
+    """Typer's completion machinery costs an import on every run; it is switched on only for
+    `--install-completion`, `--show-completion` and the shell's completion requests (the
+    `_REGISTRY_COMPLETE` variable its script sets)."""
+    wanted = {"--install-completion", "--show-completion"}
+    return bool(wanted & set(argv[1:2])) or "_REGISTRY_COMPLETE" in os.environ
 
 
 ROOT_HELP = "Registry folder (default: nearest folder upward with registry.yaml or environments/)."
@@ -684,6 +695,8 @@ def main() -> None:
     # cycles far less often instead (measured: a warm `check` at 10,000 prompts spent a third
     # of its time in the collector).
     gc.set_threshold(200_000, 50, 100)
+    if _completion(sys.argv):
+        app._add_completion = True
     try:
         app()
     except SystemExit as exc:

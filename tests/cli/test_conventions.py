@@ -156,3 +156,27 @@ def test_log_json_lists_the_commits_text_shows(reg_root: Path) -> None:
     assert prod[0]["fingerprint"] != prod[1]["fingerprint"]
     bad = runner.invoke(app, ["log", "answer", "--root", str(reg_root), "-f", "yaml"])
     assert bad.exit_code == 2 and "unknown format 'yaml'" in bad.stderr
+
+
+def test_shell_completion_works_when_asked_for() -> None:
+    import os
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "registry"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_REGISTRY")}
+    script = subprocess.run(
+        [str(exe), "--show-completion"],
+        env={**env, "SHELL": "/bin/bash"},
+        capture_output=True,
+        text=True,
+    )
+    assert script.returncode == 0 and "_registry_completion" in script.stdout
+    words = {"COMP_WORDS": "registry check --ba", "COMP_CWORD": "2"}
+    done = subprocess.run(
+        [str(exe)],
+        env={**env, **words, "_REGISTRY_COMPLETE": "complete_bash"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and done.stdout.split() == ["--base"]
