@@ -1,0 +1,55 @@
+"""Two source trees, one command, interleaved: the ratio of their median wall times.
+
+    python bench/ab.py A_TREE B_TREE [--runs N] -- validate --root .
+
+Each round runs the command once from A's tree and once from B's (`PYTHONPATH`, so both use
+the same interpreter and installed dependencies), alternating which goes first; the noisy
+machine drifts between rounds, not within one. A tree is a checkout (`git worktree add
+/tmp/a <commit>`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+RUN = "import sys; sys.argv = ['registry', *sys.argv[1:]]; from registry.cli import main; main()"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("--runs", type=int, default=21)
+    argv = sys.argv[1:]
+    if "--" not in argv:
+        parser.error("give the command after --")
+    cut = argv.index("--")
+    args = parser.parse_args(argv[:cut])
+    command = argv[cut + 1 :]
+    times: dict[str, list[float]] = {"A": [], "B": []}
+    trees = {"A": args.a, "B": args.b}
+    for i in range(args.runs):
+        for name in ("A", "B") if i % 2 == 0 else ("B", "A"):
+            env = {**os.environ, "PYTHONPATH": trees[name]}
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-c", RUN, *command],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+            times[name].append(time.perf_counter() - start)
+    a, b = statistics.median(times["A"]), statistics.median(times["B"])
+    print(
+        f"registry {' '.join(command)}: A {a * 1000:.0f} ms, B {b * 1000:.0f} ms, B/A {b / a:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
