@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from registry.errors import ArtifactError, InputError, RegistryError, RenderError
+from registry.common.errors import ArtifactError, InputError, RegistryError, RenderError
 
 __version__ = "0.1.0"
 __all__ = [
@@ -28,13 +28,13 @@ __all__ = [
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from registry.repo import Registry
-    from registry.runtime import Artifact
+    from registry.deploy.runtime import Artifact
+    from registry.resolve.registry import Registry
 
 
 def open(path: str | Path = ".", ref: str | None = None) -> Registry:
     """Open the registry at (or above) `path`, from the working tree or a git ref."""
-    from registry.repo import open_registry
+    from registry.resolve.registry import open_registry
 
     return open_registry(path, ref)
 
@@ -43,8 +43,9 @@ def load_artifact(
     path: str | Path, expect: str | None = None, environment: str | None = None
 ) -> Artifact:
     """Read a rendered artifact and verify it: its digests and fingerprints, that it is the
-    `expect`ed build (digest or behavior fingerprint) of `environment` (see registry.runtime)."""
-    from registry.runtime import load_artifact as _load
+    `expect`ed build (digest or behavior fingerprint) of `environment` (see
+    registry.deploy.runtime)."""
+    from registry.deploy.runtime import load_artifact as _load
 
     return _load(path, expect, environment)
 

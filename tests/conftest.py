@@ -13,7 +13,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Each test gets its own per-user cache folder (never the real ~/.cache), and starts
     with no open cache folders from an earlier test. (Its own MonkeyPatch: a test's
     `monkeypatch.undo()` must not undo this.)"""
-    from registry import cachestore
+    from registry.engine import cachestore
 
     folder = tmp_path_factory.mktemp("user-cache") / "registry"
     with pytest.MonkeyPatch.context() as patch:

@@ -138,9 +138,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def cache_folder(root: Path) -> Path:
-    """The folder of the registry's cache for this tool version (see registry.cachestore)."""
-    from registry.cachestore import folder
-    from registry.filecache import code_tag
+    """The folder of the registry's cache for this tool version (see registry.engine.cachestore)."""
+    from registry.engine.cachestore import folder
+    from registry.engine.filecache import code_tag
 
     return folder(root, code_tag())
 

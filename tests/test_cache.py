@@ -1,4 +1,4 @@
-"""The cache (a per-user folder, registry.cachestore) is invisible: same findings cold and
+"""The cache (a per-user folder, registry.engine.cachestore) is invisible: same findings cold and
 warm, after edits, after a tool version change, with corrupted cache files."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from registry import filecache
 from registry.cli import app
+from registry.engine import filecache
 from tests.helpers import cache_folder, write_registry
 
 runner = CliRunner()
@@ -89,9 +89,9 @@ def test_no_cache_when_disabled(drifting: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_parallel_and_serial_agree(tmp_path: Path) -> None:
     """Cold runs analyze files on all cores above a threshold; the output must not change."""
-    from registry.repo import Registry
-    from registry.source import WorkTree
-    from registry.validate import validate
+    from registry.check.validate import validate
+    from registry.load.source import WorkTree
+    from registry.resolve.registry import Registry
 
     files = {
         f"prompts/p{i:03d}/v1.yaml": "variables: {type: object, properties: {q: {type: string}}}\n"
@@ -147,8 +147,8 @@ def test_warm_validate_skips_template_and_schema_libraries(reg_root: Path) -> No
     """With every file in the cache, validate needs neither jinja2 nor jsonschema."""
     libs = {"jinja2", "jsonschema"}
     # cold: the user schemas (tool parameters, variables) are plain enough for the fast
-    # structural check (registry.userschema), and the example's templates for
-    # registry.templatescan, so neither library is needed even then
+    # structural check (registry.check.userschema), and the example's templates for
+    # registry.template.scan, so neither library is needed even then
     assert imported_by_validate(reg_root, libs) == []
     assert imported_by_validate(reg_root, libs) == []  # warm
 
@@ -162,9 +162,9 @@ def test_a_template_outside_the_plain_subset_is_parsed_by_jinja(reg_root: Path) 
 def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
     """A large layer's positions are stored as a sorted table and found by binary search:
     every position reads back, absent paths are absent, a damaged table is not used."""
-    from registry.analyze import PositionStore
-    from registry.filecache import FileCache
-    from registry.load import load_text
+    from registry.check.analyze import PositionStore
+    from registry.engine.filecache import FileCache
+    from registry.load.yaml import load_text
 
     lines = ["prompts:"] + [
         f"  p{i:05d}: {{version: {i % 3 + 1}, tools: [a, b]}}" for i in range(500)
@@ -187,7 +187,7 @@ def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.text(), st.integers(min_value=0, max_value=10**6)), max_size=6))
 def test_position_keys_are_the_json_of_the_path(path: list[Any]) -> None:
-    from registry.analyze import _path_key
+    from registry.check.analyze import _path_key
 
     key = _path_key(tuple(path))
     assert key == json.dumps(path, separators=(",", ":"), ensure_ascii=True)
@@ -200,7 +200,7 @@ def test_a_large_layer_is_not_parsed_again_for_a_position(
     """A large layer keeps the positions of its first parse: the run after a drifting prompt
     changed needs one of them for the drift report and reads it without parsing the layer
     (small layers are parsed again: that is cheaper than storing their positions)."""
-    from registry import load
+    from registry.load import yaml as load
 
     base = drifting / "environments/base.yaml"
     padding = "".join(f"# note {i:05d} {'x' * 60}\n" for i in range(1100))  # past 64 KB
@@ -244,7 +244,7 @@ def test_edits_replace_cache_entries_instead_of_piling_up(drifting: Path) -> Non
 
 def test_cached_analysis_reads_back_equal(reg_root: Path) -> None:
     """What the cache stores is what was analyzed: every file's result survives JSON."""
-    from registry.analyze import FileResult, analyze
+    from registry.check.analyze import FileResult, analyze
 
     files = [p for p in reg_root.rglob("*") if p.is_file()]
     assert len(files) >= 6

@@ -1,4 +1,4 @@
-"""The cache never harms or fools (registry.cachestore): it lives outside the working tree,
+"""The cache never harms or fools (registry.engine.cachestore): it lives outside the working tree,
 follows no symlink, deletes only what it made, trusts only what it wrote with its own key, and
 reads back nothing of the wrong shape."""
 
@@ -16,9 +16,9 @@ import git
 import pytest
 from typer.testing import CliRunner
 
-from registry import cachestore
 from registry.cli import app
-from registry.filecache import code_tag
+from registry.engine import cachestore
+from registry.engine.filecache import code_tag
 from tests.helpers import cache_body, cache_folder, commit_all, init_repo, write_registry
 
 runner = CliRunner()

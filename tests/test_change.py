@@ -188,9 +188,9 @@ def test_check_base_in_batches_equals_one_comparison(
     the one a comparison of both whole registries gives, whatever the batch size."""
     import datetime as dt
 
-    from registry import change
-    from registry.repo import open_registry
+    from registry.diff import change
     from registry.report import render
+    from registry.resolve.registry import open_registry
 
     _many_changes(repo_root)
     today = dt.date(2026, 1, 1)
@@ -220,11 +220,11 @@ def test_diff_base_in_batches_equals_one_comparison(
     envs: list[str],
 ) -> None:
     """`diff --base` too: the same text and JSON as comparing both whole registries."""
-    from registry import change
-    from registry.redact import Redactor
-    from registry.repo import open_registry
+    from registry.check.rules.secrets import literal_secrets
+    from registry.common.redact import Redactor
+    from registry.diff import change
     from registry.report.change import text
-    from registry.rules.secrets import literal_secrets
+    from registry.resolve.registry import open_registry
 
     _many_changes(repo_root)
     head_reg, base_reg = open_registry(repo_root, head), open_registry(repo_root, base)

@@ -3,15 +3,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from registry.docgen import documented_codes, rules_markdown
-from registry.findings import CODES
+from registry.check.catalog import documented_codes, rules_markdown
+from registry.common.findings import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_rules_md_is_generated_from_the_rule_docstrings() -> None:
     assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), (
-        "run: python -m registry.docgen > docs/rules.md"
+        "run: python -m registry.check.catalog > docs/rules.md"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from registry.cli import app
-from registry.init import SCHEMA_FILES, editor_settings
+from registry.edit.init import SCHEMA_FILES, editor_settings
 from tests.helpers import init_repo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry import schema
-from registry.fastschema import compile_schema, equal
-from registry.load import load_bytes
+from registry.check import schema
+from registry.check.fastschema import compile_schema, equal
+from registry.load.yaml import load_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import registry
-from registry.fingerprint import fingerprint
+from registry.resolve.fingerprint import fingerprint
 from tests.helpers import write_registry
 
 scalars = st.one_of(
@@ -89,7 +89,7 @@ def test_any_prompt_character_changes_the_fingerprint(tmp_path: Path, pos: int, 
 
 
 def test_render_is_deterministic_and_has_no_paths(reg_root: Path) -> None:
-    from registry.render import artifact, dumps
+    from registry.deploy.render import artifact, dumps
 
     reg = registry.open(reg_root)
     one = dumps(artifact(reg, reg.resolve("prod")))
@@ -117,6 +117,6 @@ json_values = st.recursive(
 def test_canonical_equals_rfc8785(value: object) -> None:
     import rfc8785
 
-    from registry.fingerprint import canonical
+    from registry.resolve.fingerprint import canonical
 
     assert canonical(value) == rfc8785.dumps(value)

@@ -88,7 +88,7 @@ defaults: {model: chat, params: {temperature: 0.1, max_tokens: 800}, tools: [sea
 
 
 def test_version_skew_shows_prompt_text_diff(reg_root: Path) -> None:
-    from registry.diff import diff_environments
+    from registry.diff.units import diff_environments
 
     write_registry(
         reg_root,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.load import load_bytes
+from registry.load.yaml import load_bytes
 from tests.helpers import commit_all, init_repo, snapshot, write_registry
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 import registry
-from registry.atomic import _HOST
 from registry.cli import app
-from registry.templates import render_messages
+from registry.common.atomic import _HOST
+from registry.template.env import render_messages
 from tests.helpers import commit_all, init_repo, snapshot, write_registry
 
 runner = CliRunner()
@@ -214,7 +214,7 @@ def test_load_artifact_raises_only_artifact_errors(tmp_path: Path, text: str) ->
 
 
 def test_the_runtime_errors_are_importable_from_registry() -> None:
-    from registry.runtime import ArtifactError, InputError
+    from registry.deploy.runtime import ArtifactError, InputError
 
     assert registry.ArtifactError is ArtifactError and registry.InputError is InputError
     assert issubclass(registry.InputError, registry.RenderError)
@@ -244,7 +244,7 @@ def test_variables_are_checked_as_a_schema(reg_root: Path, schema: str, where: s
 
 
 def test_an_unusable_variables_schema_is_a_render_error_at_run_time() -> None:
-    from registry.runtime import check_inputs
+    from registry.deploy.runtime import check_inputs
 
     for schema in ({"type": "strin"}, {"$ref": "#/nope"}, {"properties": {"a": {"pattern": "["}}}):
         with pytest.raises(registry.RenderError):

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import registry
-from registry import history
 from registry.cli import app
+from registry.diff import history
 from registry.gate import check
 from tests.helpers import commit_all, init_repo, write_registry
 

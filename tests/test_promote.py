@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import registry
 from registry.cli import app
-from registry.diff import diff_environments
+from registry.diff.units import diff_environments
 from tests.helpers import snapshot, write_registry
 
 runner = CliRunner()
@@ -155,7 +155,7 @@ def test_promote_resolves_the_whole_environment_a_fixed_number_of_times(
 ) -> None:
     """Planning re-resolves one prompt at a time: the whole of TO is resolved once, however
     many prompts differ (it was once per prompt and field: 33 minutes at 10,000 prompts)."""
-    import registry.promote as promote_mod
+    import registry.edit.promote as promote_mod
 
     answer = (reg_root / "prompts/answer/v1.yaml").read_text()
     files: dict[str, str | bytes | None] = {}

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import registry
-from registry import atomic
 from registry.cli import app
-from registry.errors import RegistryError
-from registry.redact import Redactor
-from registry.render import artifact, chunks, dumps, secret_units
+from registry.common import atomic
+from registry.common.errors import RegistryError
+from registry.common.redact import Redactor
+from registry.deploy.render import artifact, chunks, dumps, secret_units
 from tests.helpers import write_registry
 
 KEY = "sk-proj-Q8zk2LmX9vB4nR7tW1yH5jD3aF6gP0sE"

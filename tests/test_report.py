@@ -10,8 +10,8 @@ from jsonschema import Draft202012Validator
 
 import registry
 from registry import report
+from registry.check.schema import load_schema
 from registry.gate import CheckResult, check
-from registry.schema import load_schema
 from tests.helpers import write_registry
 
 TODAY = dt.date(2026, 11, 23)
@@ -137,7 +137,7 @@ def test_secrets_never_printed(reg_root: Path, fmt: str) -> None:
 )
 def test_every_secret_shape_is_masked(secret: str) -> None:
     """The one-scan prefilter lets every pattern's matches through to the masking."""
-    from registry.redact import MASK, SECRET_PATTERNS, Redactor
+    from registry.common.redact import MASK, SECRET_PATTERNS, Redactor
 
     assert any(p.search(secret) for _label, p in SECRET_PATTERNS), secret
     out = Redactor()(f"before {secret} after")

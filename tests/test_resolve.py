@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 import registry
-from registry.errors import RegistryError
-from registry.resolve import merge_patch
-from registry.validate import validate
+from registry.check.validate import validate
+from registry.common.errors import RegistryError
+from registry.resolve.units import merge_patch
 from tests.helpers import write_registry
 
 

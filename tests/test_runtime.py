@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import registry
-from registry.render import artifact, dumps
-from registry.runtime import ArtifactError, InputError, load_artifact
+from registry.deploy.render import artifact, dumps
+from registry.deploy.runtime import ArtifactError, InputError, load_artifact
 
 
 def rendered(root: Path, tmp_path: Path) -> Path:
@@ -135,7 +135,7 @@ def test_a_resealed_artifact_fails_only_against_the_pinned_digest(
 ) -> None:
     """No signature: whoever can write the file can seal it again. Pinning the digest out of
     band is what catches that (docs/security.md says so)."""
-    from registry.fingerprint import artifact_digest, section_digests
+    from registry.resolve.fingerprint import artifact_digest, section_digests
 
     path = tmp_path / "staging.json"
     pinned = render_cli(reg_root, "staging", path)

@@ -16,8 +16,8 @@ import pytest
 
 import registry
 from registry import report
-from registry.docgen import catalog
-from registry.findings import CODES
+from registry.check.catalog import catalog
+from registry.common.findings import CODES
 from registry.gate import check
 from tests.helpers import write_registry
 

@@ -1,4 +1,4 @@
-"""registry.shapes compiles specs to one expression each: it must agree with the plain
+"""registry.common.shapes compiles specs to one expression each: it must agree with the plain
 reading of a spec (a reference walk, here) on any JSON value."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry import shapes
-from registry.shapes import DictOf, ListOf, OneOf, Opt, Record, Tuple
+from registry.common import shapes
+from registry.common.shapes import DictOf, ListOf, OneOf, Opt, Record, Tuple
 
 
 def reference(value: Any, spec: Any) -> bool:

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from registry import repo as repo_module
 from registry.cli import app
+from registry.resolve import registry as repo_module
 from tests.helpers import cache_body, cache_folder, commit_all, init_repo, write_registry
 
 runner = CliRunner()
@@ -254,7 +254,7 @@ def test_a_full_run_split_between_two_processes_is_the_same(
     up to exactly what one process finds."""
     import shutil
 
-    from registry import snapshot
+    from registry.engine import snapshot
 
     monkeypatch.setattr(snapshot, "PARTITION_MIN", 1)
     write_registry(drifting, {**EDITS[edit], **EDITS["new prompt"]})

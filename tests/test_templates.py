@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 import registry
-from registry import prompttext, templates
-from registry.errors import RenderError
-from registry.validate import validate
+from registry.check.validate import validate
+from registry.common.errors import RenderError
+from registry.template import env as templates
+from registry.template import partials as prompttext
 from tests.helpers import write_registry
 
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.analyze import TemplateFacts
-from registry.load import load_bytes
-from registry.templatescan import scan
+from registry.check.analyze import TemplateFacts
+from registry.load.yaml import load_bytes
+from registry.template.scan import scan
 
 ROOT = Path(__file__).resolve().parent.parent
 

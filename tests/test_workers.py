@@ -1,4 +1,4 @@
-"""Worker processes die with their parent (registry.workers): a cold check killed with -9
+"""Worker processes die with their parent (registry.common.workers): a cold check killed with -9
 while its workers send their results must not leave them blocked on the pipe forever."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ PARENT = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
-    from registry.workers import pool
+    from registry.common.workers import pool
 
     folder = Path(sys.argv[1])
 
@@ -76,7 +76,7 @@ def test_workers_blocked_on_a_send_die_when_the_parent_is_killed(tmp_path: Path)
 
 
 def test_every_process_pool_is_made_by_registry_workers() -> None:
-    """The watch works only where the pool comes from `registry.workers.pool`."""
+    """The watch works only where the pool comes from `registry.common.workers.pool`."""
     for path in PACKAGE.rglob("*.py"):
         if path.name != "workers.py":
             assert not re.search(r"ProcessPoolExecutor|multiprocessing", path.read_text()), path

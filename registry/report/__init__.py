@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from registry.redact import Redactor
+from registry.common.redact import Redactor
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult
@@ -63,10 +63,10 @@ def dumps(data: Any) -> str:
 
 def finish(text: str, redact: Redactor, *, human: bool) -> str:
     """The last step of every command's output: the redaction layer, then, for output people
-    read, every invisible or control character shown as an escape (registry.textsafe)."""
+    read, every invisible or control character shown as an escape (registry.common.textsafe)."""
     text = redact(text)
     if human:
-        from registry.textsafe import visible_text
+        from registry.common.textsafe import visible_text
 
         text = visible_text(text)
     return text
@@ -77,7 +77,7 @@ def repo_relative(result: CheckResult) -> CheckResult:
     import dataclasses
     from pathlib import Path
 
-    from registry.source import repo_prefix
+    from registry.load.source import repo_prefix
 
     prefix = repo_prefix(Path(result.root))
     if not prefix:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from registry.diffcmd import unit_diff_lines
+from registry.report.views import unit_diff_lines
 
 if TYPE_CHECKING:
-    from registry.change import ChangeReport, UnitChange
+    from registry.diff.change import ChangeReport, UnitChange
 
 
 STATUS = {

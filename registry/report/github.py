@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from registry.textsafe import visible_line
+from registry.common.textsafe import visible_line
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult

@@ -16,15 +16,15 @@ import difflib
 import json
 from typing import TYPE_CHECKING, Any
 
-from registry.diff import ABSENT
-from registry.textsafe import visible_line
+from registry.common.textsafe import visible_line
+from registry.diff.units import ABSENT
 
 if TYPE_CHECKING:
-    from registry.change import ChangeReport
-    from registry.diff import Difference, UnitDiff
+    from registry.common.redact import Redactor
+    from registry.diff.change import ChangeReport
+    from registry.diff.units import Difference, UnitDiff
     from registry.gate import CheckResult, PairReport
-    from registry.redact import Redactor
-    from registry.resolve import Origin
+    from registry.resolve.units import Origin
 
 CONTEXT = 2  # unchanged lines kept around each change in a side-by-side diff
 MAX_ROWS = 400  # per text diff; the rest is summarized

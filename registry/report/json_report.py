@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from registry.diff import ABSENT
+from registry.diff.units import ABSENT
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from registry.diffcmd import unit_diff_lines
-from registry.textsafe import visible_line
+from registry.common.textsafe import visible_line
+from registry.report.views import unit_diff_lines
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult

@@ -20,12 +20,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from registry import __version__
-from registry.findings import CODES, GATE_CODES, Finding
-from registry.textsafe import visible_line
+from registry.common.findings import CODES, GATE_CODES, Finding
+from registry.common.textsafe import visible_line
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult
-    from registry.waivers import Waiver
+    from registry.gate.waivers import Waiver
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -41,7 +41,7 @@ def _bases(root: str) -> dict[str, Any]:
     """%SRCROOT%: the git work tree's top (result paths are relative to it), as a file URI."""
     from pathlib import Path
 
-    from registry.source import repo_top
+    from registry.load.source import repo_top
 
     top = repo_top(Path(root)) or Path(root).resolve()
     return {"%SRCROOT%": {"uri": top.as_uri() + "/"}}
@@ -66,7 +66,7 @@ def rule_name(title: str) -> str:
 
 
 def rule(code: str, base: str | None) -> dict[str, Any]:
-    from registry.docgen import catalog
+    from registry.check.catalog import catalog
 
     severity, short = CODES[code]
     entry = catalog()[code]

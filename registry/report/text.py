@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from registry.findings import Finding
-from registry.textsafe import one_line
+from registry.common.findings import Finding
+from registry.common.textsafe import one_line
 
 if TYPE_CHECKING:
     from registry.gate import CheckResult

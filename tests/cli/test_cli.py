@@ -131,7 +131,8 @@ def test_show_builds_one_unit_and_shows_what_the_whole_environment_has(
     """`show` resolves the one unit it shows; its text is what a whole-environment resolution
     gives, for every environment and prompt of this repository's own registry."""
     import registry
-    from registry import diffcmd, resolve
+    from registry.report import views as diffcmd
+    from registry.resolve import units as resolve
 
     root = Path(__file__).resolve().parents[2]
     reg = registry.open(root)

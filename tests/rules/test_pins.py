@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.settings import Settings
+from registry.load.settings import Settings
 
 
 @pytest.mark.parametrize(

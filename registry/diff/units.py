@@ -1,0 +1,196 @@
+"""Diff: behavior differences between two resolved environments.
+
+Fingerprints are compared first; only units that differ are diffed field by field (deepdiff,
+imported here and only here). Prompt text differences come as a unified diff with invisible
+characters made visible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from typing import Any
+
+from registry.check.schema import dotted
+from registry.common.textsafe import visible_text
+from registry.resolve.units import Environment, Origin, Unit
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+    def __reduce__(self) -> str:
+        return "ABSENT"  # unpickles as this module's ABSENT: `is ABSENT` holds across processes
+
+
+ABSENT: Any = _Absent()
+
+
+@dataclasses.dataclass
+class Difference:
+    """One field that differs in one unit (field "" means the whole unit)."""
+
+    prompt: str
+    field: str
+    a: Any
+    b: Any
+    origin_a: Origin | None
+    origin_b: Origin | None
+    text_diff: list[str] | None = None
+    keys: tuple[Any, ...] = ()  # the field as a key path (for origins); () for the whole unit
+
+    @property
+    def path(self) -> str:
+        return f"prompts.{self.prompt}" + (f".{self.field}" if self.field else "")
+
+
+@dataclasses.dataclass
+class UnitDiff:
+    prompt: str
+    status: str  # "changed", "only_a" or "only_b"
+    fp_a: str | None
+    fp_b: str | None
+    differences: list[Difference]
+
+
+def visible(text: str) -> str:
+    """Make invisible characters visible as escapes (`\\u200b`), keeping newlines."""
+    return visible_text(text)
+
+
+def text_diff(a: str, b: str, label_a: str, label_b: str) -> list[str]:
+    """A unified diff of two texts, invisible characters shown, secret shapes masked first (a
+    diff shows a few lines of a text: a private key's body must not be among them)."""
+    from registry.common.redact import Redactor
+
+    mask = Redactor()
+    lines_a = visible(mask(a)).splitlines()
+    lines_b = visible(mask(b)).splitlines()
+    return list(difflib.unified_diff(lines_a, lines_b, label_a, label_b, lineterm="", n=2))
+
+
+def diff_units(
+    name_a: str,
+    ua: Unit | None,
+    name_b: str,
+    ub: Unit | None,
+    known: UnitDiff | None = None,
+) -> UnitDiff | None:
+    """None when both sides have the unit with the same fingerprint. `known`: an earlier diff
+    of this unit; when both fingerprints are still the same, its field differences hold (the
+    fingerprints cover every field) and only the origins are looked up again."""
+    if ua is not None and ub is not None and ua.fingerprint == ub.fingerprint:
+        return None
+    if (
+        known is not None
+        and ua is not None
+        and ub is not None
+        and known.status == "changed"
+        and (known.fp_a, known.fp_b) == (ua.fingerprint, ub.fingerprint)
+    ):
+        return _relocated(known, ua, ub)
+    if ua is None or ub is None:
+        unit = ua or ub
+        assert unit is not None
+        side = "only_a" if ua is not None else "only_b"
+        origin = unit.origin(("version",))
+        diff = Difference(
+            unit.prompt,
+            "",
+            unit.version if ua else ABSENT,
+            unit.version if ub else ABSENT,
+            origin if ua else None,
+            origin if ub else None,
+        )
+        return UnitDiff(
+            unit.prompt,
+            side,
+            ua.fingerprint if ua else None,
+            ub.fingerprint if ub else None,
+            [diff],
+        )
+    return UnitDiff(
+        ua.prompt, "changed", ua.fingerprint, ub.fingerprint, _fields(name_a, ua, name_b, ub)
+    )
+
+
+def _relocated(known: UnitDiff, ua: Unit, ub: Unit) -> UnitDiff:
+    return UnitDiff(
+        known.prompt,
+        known.status,
+        known.fp_a,
+        known.fp_b,
+        [
+            dataclasses.replace(
+                d,
+                origin_a=ua.origin(d.keys) if d.a is not ABSENT else None,
+                origin_b=ub.origin(d.keys) if d.b is not ABSENT else None,
+            )
+            for d in known.differences
+        ],
+    )
+
+
+def _fields(name_a: str, ua: Unit, name_b: str, ub: Unit) -> list[Difference]:
+    from deepdiff import DeepDiff
+
+    tree = DeepDiff(
+        ua.behavior(),
+        ub.behavior(),
+        view="tree",
+        threshold_to_diff_deeper=0,
+        ignore_numeric_type_changes=True,
+        verbose_level=2,
+    )
+    out = []
+    for levels in tree.values():
+        for level in levels:
+            path = tuple(level.path(output_format="list"))
+            a = ABSENT if _missing(level.t1) else level.t1
+            b = ABSENT if _missing(level.t2) else level.t2
+            diff = Difference(
+                ua.prompt,
+                dotted(path),
+                a,
+                b,
+                ua.origin(path) if a is not ABSENT else None,
+                ub.origin(path) if b is not ABSENT else None,
+                keys=path,
+            )
+            if isinstance(a, str) and isinstance(b, str) and ("\n" in a + b or len(a + b) > 120):
+                diff.text_diff = text_diff(a, b, f"{name_a}:{diff.path}", f"{name_b}:{diff.path}")
+            out.append(diff)
+    return sorted(out, key=lambda d: _order(d.field))
+
+
+def _missing(value: Any) -> bool:
+    return type(value).__name__ == "NotPresent"
+
+
+def _order(field: str) -> tuple[int, str]:
+    head = field.split(".")[0].split("[")[0]
+    from registry.resolve.units import UNIT_FIELDS
+
+    return (UNIT_FIELDS.index(head) if head in UNIT_FIELDS else 99, field)
+
+
+def diff_environments(
+    a: Environment,
+    b: Environment,
+    labels: tuple[str, str] | None = None,
+    known: dict[str, UnitDiff] | None = None,
+) -> tuple[list[str], list[UnitDiff]]:
+    """(prompt ids equal on both sides, unit diffs) — fingerprints first, then fields
+    (`known`: earlier diffs by prompt, reused while both fingerprints are unchanged)."""
+    equal: list[str] = []
+    diffs: list[UnitDiff] = []
+    label_a, label_b = labels or (a.name, b.name)
+    known = known or {}
+    for pid in sorted(set(a.prompts) | set(b.prompts)):
+        d = diff_units(label_a, a.prompts.get(pid), label_b, b.prompts.get(pid), known.get(pid))
+        if d is None:
+            equal.append(pid)
+        else:
+            diffs.append(d)
+    return equal, diffs
