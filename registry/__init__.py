@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from registry.common.errors import ArtifactError, InputError, RegistryError, RenderError
+from registry.common.version import __version__
 
-__version__ = "0.1.0"
 __all__ = [
     "ArtifactError",
     "InputError",

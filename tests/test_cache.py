@@ -162,7 +162,7 @@ def test_a_template_outside_the_plain_subset_is_parsed_by_jinja(reg_root: Path) 
 def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
     """A large layer's positions are stored as a sorted table and found by binary search:
     every position reads back, absent paths are absent, a damaged table is not used."""
-    from registry.check.analyze import PositionStore
+    from registry.check.positions import PositionStore
     from registry.engine.filecache import FileCache
     from registry.load.yaml import load_text
 
@@ -187,7 +187,7 @@ def test_position_tables_read_back_exactly(tmp_path: Path) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.text(), st.integers(min_value=0, max_value=10**6)), max_size=6))
 def test_position_keys_are_the_json_of_the_path(path: list[Any]) -> None:
-    from registry.check.analyze import _path_key
+    from registry.check.positions import _path_key
 
     key = _path_key(tuple(path))
     assert key == json.dumps(path, separators=(",", ":"), ensure_ascii=True)

@@ -188,7 +188,7 @@ def test_check_base_in_batches_equals_one_comparison(
     the one a comparison of both whole registries gives, whatever the batch size."""
     import datetime as dt
 
-    from registry.diff import change
+    from registry.engine import review as change
     from registry.report import render
     from registry.resolve.registry import open_registry
 
@@ -201,7 +201,7 @@ def test_check_base_in_batches_equals_one_comparison(
     assert whole.change.changes and any(f.code == "PRM004" for f in whole.findings)
     for size in (1, 2, 1000):
         monkeypatch.setattr(change, "BATCH", size)
-        from registry.gate import check
+        from registry.engine.run import check_registry as check
 
         head = check(open_registry(repo_root), today=today)
         batched = change.check_against(repo_root, "main", head)
@@ -222,7 +222,7 @@ def test_diff_base_in_batches_equals_one_comparison(
     """`diff --base` too: the same text and JSON as comparing both whole registries."""
     from registry.check.rules.secrets import literal_secrets
     from registry.common.redact import Redactor
-    from registry.diff import change
+    from registry.engine import review as change
     from registry.report.change import text
     from registry.resolve.registry import open_registry
 

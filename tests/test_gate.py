@@ -4,7 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import registry
-from registry.gate import check
+from registry.engine.run import check_registry as check
 from tests.helpers import write_registry
 
 TODAY = dt.date(2026, 11, 23)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import registry
 from registry.cli import app
 from registry.diff import history
-from registry.gate import check
+from registry.engine.run import check_registry as check
 from tests.helpers import commit_all, init_repo, write_registry
 
 runner = CliRunner()

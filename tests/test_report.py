@@ -11,7 +11,8 @@ from jsonschema import Draft202012Validator
 import registry
 from registry import report
 from registry.check.schema import load_schema
-from registry.gate import CheckResult, check
+from registry.engine.run import check_registry as check
+from registry.gate.result import CheckResult
 from tests.helpers import write_registry
 
 TODAY = dt.date(2026, 11, 23)

@@ -18,7 +18,7 @@ import registry
 from registry import report
 from registry.check.catalog import catalog
 from registry.common.findings import CODES
-from registry.gate import check
+from registry.engine.run import check_registry as check
 from tests.helpers import write_registry
 
 TODAY = dt.date(2026, 11, 23)

@@ -254,7 +254,7 @@ def test_a_full_run_split_between_two_processes_is_the_same(
     up to exactly what one process finds."""
     import shutil
 
-    from registry.engine import snapshot
+    from registry.engine import run as snapshot
 
     monkeypatch.setattr(snapshot, "PARTITION_MIN", 1)
     write_registry(drifting, {**EDITS[edit], **EDITS["new prompt"]})

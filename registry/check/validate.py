@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from registry.check import rules
+from registry.check.rules.base import Context, scope_of
 from registry.common.findings import Finding, apply_overrides, select, sort_findings
 from registry.resolve.registry import Registry
 from registry.resolve.units import Environment
@@ -34,12 +35,10 @@ def scoped_findings(
 ) -> list[tuple[str | None, Finding]]:
     """Loading, resolution and rule findings, each with the prompt it belongs to (None:
     registry-wide), for the incremental run; `shared=False` may skip registry-wide ones."""
-    found: list[tuple[str | None, Finding]] = [
-        (rules.scope_of(f.file or ""), f) for f in reg.findings
-    ]
+    found: list[tuple[str | None, Finding]] = [(scope_of(f.file or ""), f) for f in reg.findings]
     for env in envs.values():
         found.extend(zip(env.scopes, env.findings, strict=True))
-    found.extend(rules.run(rules.Context(reg, envs, shared=shared)))
+    found.extend(rules.run(Context(reg, envs, shared=shared)))
     return found
 
 

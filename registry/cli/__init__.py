@@ -34,7 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _version(value: bool) -> None:
     if value:
-        from registry import __version__
+        from registry.common.version import __version__
 
         typer.echo(f"registry {__version__} (llm-config-registry)")
         raise typer.Exit(0)
@@ -185,9 +185,9 @@ def _human(text: str, literals: Iterable[str] = ()) -> str:
 
 
 def _open(root: Path | None, ref: str | None = None) -> Any:
-    from registry.resolve.registry import open_registry
+    from registry.engine.run import open_cached
 
-    return open_registry(root, ref, disk_cache=True)
+    return open_cached(root, ref)
 
 
 def _choice(value: str, choices: tuple[str, ...], what: str) -> str:
@@ -369,7 +369,7 @@ def check(
 def _check(root: Path | None, base: str | None, select: list[str], ignore: list[str]) -> Any:
     if base is None:
         return _run(root, None, select, ignore, drift=True)
-    from registry.diff.change import check_against
+    from registry.engine.review import check_against
     from registry.load.source import find_root
 
     head = _run(root, None, [], [], drift=True)  # the gate on the working tree, incremental
@@ -379,20 +379,14 @@ def _check(root: Path | None, base: str | None, select: list[str], ignore: list[
 def _run(
     root: Path | None, ref: str | None, select: list[str], ignore: list[str], *, drift: bool
 ) -> Any:
-    """validate/check: over the working tree, incremental on the run snapshot (unless
-    REGISTRY_CACHE=0); at a ref, in full."""
-    from registry.engine import filecache
+    """validate/check, through the engine (incremental on the working tree unless
+    REGISTRY_CACHE=0; at a ref, in full)."""
+    from registry.engine.run import check as run_check
+    from registry.load.source import find_root
 
-    if ref is None and filecache.enabled():
-        from registry.engine import snapshot
-        from registry.load.source import find_root
-
-        return snapshot.check(
-            find_root(root), drift=drift, select_codes=select, ignore_codes=ignore
-        )
-    from registry.gate import check as run_check
-
-    return run_check(_open(root, ref), select_codes=select, ignore_codes=ignore, drift=drift)
+    return run_check(
+        find_root(root), ref=ref, drift=drift, select_codes=select, ignore_codes=ignore
+    )
 
 
 @app.command()
@@ -450,7 +444,7 @@ def diff(
         reg = _open(root)
         text, differs = diffcmd.env_diff(reg, names[0], names[1], fmt)
     else:
-        from registry.diff.change import change_diff
+        from registry.engine.review import change_diff
         from registry.load.source import find_root
 
         text, differs = change_diff(find_root(root), base, head, names, fmt)
@@ -479,7 +473,7 @@ def render(
     reg.resolve(env)  # an unknown environment is exit 2 before anything else
     result = _run(root, ref, [], [], drift=False) if ref is None else None
     if result is None:
-        from registry.gate import check as run_check
+        from registry.engine.run import check_registry as run_check
 
         result = run_check(reg, drift=False)
     redact = Redactor(result.literal_secrets)

@@ -19,8 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from registry import __version__
 from registry.common import shapes
+from registry.common.version import __version__
 
 SHARDS = 256  # small shards: a warm run touching a few files reads a few small shards
 
@@ -106,6 +106,16 @@ class FileCache:
         self._dirty: set[int] = set()
         # (i, n): of processes sharing the folder, this one writes shards i, i+n, i+2n...
         self.part = part
+
+    @staticmethod
+    def key(kind: str, rel: str, raw: bytes) -> tuple[str, str]:
+        return key(kind, rel, raw)
+
+    def positions(self, kind: str, rel: str, raw: bytes) -> Any:
+        """Where a large layer keeps its value and key positions (`PositionStore`)."""
+        from registry.check.positions import PositionStore
+
+        return PositionStore(self, key(kind, rel, raw))
 
     def _shard(self, slot: str) -> dict[str, Any]:
         n = _number(slot)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from registry.common.redact import Redactor
 
 if TYPE_CHECKING:
-    from registry.gate import CheckResult
+    from registry.gate.result import CheckResult
 
 FORMATS = ("text", "json", "markdown", "github", "sarif", "html")
 HUMAN = ("text", "markdown", "github")  # read by people, in terminals, logs and comments

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from registry.common.textsafe import visible_line
 
 if TYPE_CHECKING:
-    from registry.gate import CheckResult
+    from registry.gate.result import CheckResult
 
 CAP = 10
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

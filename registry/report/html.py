@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from registry.common.redact import Redactor
     from registry.diff.change import ChangeReport
     from registry.diff.units import Difference, UnitDiff
-    from registry.gate import CheckResult, PairReport
+    from registry.gate.result import CheckResult, PairReport
     from registry.resolve.units import Origin
 
 CONTEXT = 2  # unchanged lines kept around each change in a side-by-side diff
@@ -222,7 +222,7 @@ def render_page(result: CheckResult, redact: Redactor) -> str:
 
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from registry import __version__
+    from registry.common.version import __version__
 
     env = ImmutableSandboxedEnvironment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     source = files("registry").joinpath("data/report.html.j2").read_text("utf-8")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from registry.diff.units import ABSENT
 
 if TYPE_CHECKING:
-    from registry.gate import CheckResult
+    from registry.gate.result import CheckResult
 
 
 def plain(value: Any) -> Any:

@@ -8,7 +8,7 @@ from registry.common.textsafe import visible_line
 from registry.report.views import unit_diff_lines
 
 if TYPE_CHECKING:
-    from registry.gate import CheckResult
+    from registry.gate.result import CheckResult
 
 LIMIT = 60_000
 TRUNCATED = (

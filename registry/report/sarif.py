@@ -19,12 +19,12 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from registry import __version__
 from registry.common.findings import CODES, GATE_CODES, Finding
 from registry.common.textsafe import visible_line
+from registry.common.version import __version__
 
 if TYPE_CHECKING:
-    from registry.gate import CheckResult
+    from registry.gate.result import CheckResult
     from registry.gate.waivers import Waiver
 
 SCHEMA = (

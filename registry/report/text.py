@@ -8,7 +8,7 @@ from registry.common.findings import Finding
 from registry.common.textsafe import one_line
 
 if TYPE_CHECKING:
-    from registry.gate import CheckResult
+    from registry.gate.result import CheckResult
 
 
 def finding_line(f: Finding) -> str:

@@ -52,10 +52,12 @@ class Registry:
         *,
         only_prompts: Collection[str] | None = None,
         cache: dict[Any, Any] | None = None,
-        disk_cache: bool = False,
+        disk: Any = None,
         jobs: int | None = None,
-        cache_part: tuple[int, int] | None = None,
     ) -> None:
+        """`cache`: analyses already made in this process (a history walk shares one);
+        `disk`: the engine's per-file cache (`registry.engine.filecache.FileCache`), or None;
+        `jobs`: processes for the analysis of many files (default: the cores)."""
         self.root = root
         self.source = source
         self.only_prompts = only_prompts
@@ -74,9 +76,6 @@ class Registry:
             raw = self._read(rel)
             if raw is not None:
                 items.append((kind, rel, raw))
-        from registry.engine.filecache import FileCache
-
-        disk = FileCache(root, cache_part) if disk_cache else None
         analyzed = analyze_many(items, memory=cache, disk=disk, jobs=jobs)
         for kind, rel, raw in items:
             result, full = analyzed[rel]
@@ -86,10 +85,7 @@ class Registry:
             self.findings.extend(result.findings)
             store = None
             if disk is not None and kind == "environment":
-                from registry.check.analyze import PositionStore
-                from registry.engine.filecache import key
-
-                store = PositionStore(disk, key(kind, rel, raw))
+                store = disk.positions(kind, rel, raw)
                 if full is not None:
                     store.keep(full, len(raw))
             self._place(places[rel][1], result, result.document(raw, full, store))
@@ -337,15 +333,11 @@ def open_registry(
     path: str | Path | None = None,
     ref: str | None = None,
     *,
-    disk_cache: bool = False,
     only_prompts: Collection[str] | None = None,
+    disk: Any = None,
 ) -> Registry:
     """Open the registry at (or above) `path`, from the working tree or a git ref.
-    `disk_cache` keeps per-file analysis in the per-user cache (off when REGISTRY_CACHE=0);
-    `only_prompts` loads just those prompts (plus layers, partials and settings)."""
-
+    `only_prompts` loads just those prompts (plus layers, partials and settings); `disk`: the
+    engine's per-file cache (`registry.engine.open_cached` passes it)."""
     root = find_root(path)
-    from registry.engine import filecache
-
-    use_cache = disk_cache and filecache.enabled()
-    return Registry(root, open_source(root, ref), disk_cache=use_cache, only_prompts=only_prompts)
+    return Registry(root, open_source(root, ref), only_prompts=only_prompts, disk=disk)

@@ -88,12 +88,12 @@ def test_render_refuses_a_broken_environment(reg_root: Path, tmp_path: Path) -> 
 def test_internal_error_is_exit_3_with_a_log(
     reg_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import registry.gate
+    import registry.engine.run
 
     def boom(*a: object, **k: object) -> None:
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(registry.gate, "assemble", boom)  # every check path
+    monkeypatch.setattr(registry.engine.run, "assemble", boom)  # every check path
     code, out = run("validate", "--root", str(reg_root))
     assert code == 3
     assert "internal error (ZeroDivisionError)" in out and "Traceback" not in out

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import registry
-from registry.gate import check
+from registry.engine.run import check_registry as check
 from tests.helpers import write_registry
 
 Found = list[tuple[str, str, int]]

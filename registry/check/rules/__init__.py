@@ -10,118 +10,13 @@ Adding a rule touches one new module and the list in `all_rules()`.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import json
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from registry.check.rules.base import Context
 from registry.common.findings import Finding
-from registry.template import partials as prompttext
 
 if TYPE_CHECKING:
     from types import ModuleType
-
-    from registry.check.analyze import FileResult, TemplateFacts
-    from registry.load.yaml import Document
-    from registry.resolve.registry import Registry
-    from registry.resolve.units import Environment, Unit
-
-
-@dataclasses.dataclass
-class FileView:
-    """What a per-file rule sees: the analysis so far and, for YAML files, the Document."""
-
-    result: FileResult
-    doc: Document | None
-
-    @property
-    def kind(self) -> str:
-        return self.result.kind
-
-    @functools.cached_property
-    def strings(self) -> list[tuple[tuple[Any, ...], str, str]]:
-        """Every string value of the document, walked once for all rules (see
-        `registry.check.rules.secrets.strings`)."""
-        from registry.check.rules.secrets import strings
-
-        return strings(self.doc.data if self.doc is not None else None)
-
-
-@dataclasses.dataclass
-class Context:
-    """What a cross-file rule can look at: the loaded registry and every resolved environment."""
-
-    reg: Registry
-    envs: dict[str, Environment]
-    memo: dict[Any, Any] = dataclasses.field(default_factory=dict)
-    # The prompt the iteration is at (None: registry-wide). The iterators below set it before
-    # each item, so a finding a rule yields while looking at a unit or a prompt file belongs
-    # to that prompt: the incremental run (registry.engine.snapshot) re-checks only changed prompts.
-    # Rules must therefore yield as they iterate, never collect first.
-    scope: str | None = None
-    shared: bool = True  # False: skip registry-wide documents (an incremental run keeps theirs)
-
-    def units(self) -> Iterator[tuple[Environment, Unit]]:
-        for env in self.envs.values():
-            for unit in env.prompts.values():
-                self.scope = unit.prompt
-                yield env, unit
-        self.scope = None
-
-    def environments(self) -> Iterator[Environment]:
-        """Each resolved environment, for registry-wide rules (none when `shared` is off)."""
-        if self.shared:
-            yield from self.envs.values()
-
-    def documents(self) -> Iterator[Document]:
-        """Every loaded YAML document, in path order."""
-        docs = [self.reg.settings_doc, self.reg.waivers_doc, *self.reg.layers.values()]
-        docs += [d for versions in self.reg.prompts.values() for d in versions.values()]
-        for doc in sorted((d for d in docs if d is not None and d.ok), key=lambda d: d.file):
-            self.scope = scope_of(doc.file)
-            if self.shared or self.scope is not None:
-                yield doc
-        self.scope = None
-
-    def prompt_docs(self) -> Iterator[tuple[str, int, Document]]:
-        for pid in sorted(self.reg.prompts):
-            for version, doc in sorted(self.reg.prompts[pid].items()):
-                if doc.ok:
-                    self.scope = pid
-                    yield pid, version, doc
-        self.scope = None
-
-    def facts(self, doc: Document) -> list[TemplateFacts | None]:
-        """Template facts of a prompt file's messages."""
-        result = self.reg.results.get(doc.file)
-        return result.templates if result is not None else []
-
-    @functools.cached_property
-    def partial_pieces(self) -> dict[str, list[list[Any]]]:
-        """Pieces of the partials that parse and can be inlined (see PartialGraph)."""
-        out = {}
-        graph = self.reg.partial_graph
-        for name, partial in self.reg.partials.items():
-            if graph.problem(name) is not None:
-                continue
-            result = self.reg.results.get(partial.file)
-            facts = result.templates[0] if result is not None and result.templates else None
-            if facts is not None and facts.error is None:
-                out[name] = facts.pieces
-        return out
-
-
-def content_line(doc: Document, index: int) -> int:
-    """File line of a message template's line 1 (after `content: |` for block scalars)."""
-    anchor = doc.anchors.get(("messages", index, "content", "@line1"))
-    if anchor is not None:
-        return anchor[0]
-    line, col = doc.pos(("messages", index, "content"))
-    lines = doc.text.splitlines()
-    if 0 < line <= len(lines) and lines[line - 1][col - 1 : col] in ("|", ">"):
-        return line + 1
-    return line
 
 
 def all_rules() -> list[ModuleType]:
@@ -158,14 +53,6 @@ def all_rules() -> list[ModuleType]:
     ]
 
 
-def scope_of(rel: str) -> str | None:
-    """The prompt a registry file belongs to (None for shared files: layers, partials...)."""
-    parts = rel.split("/")
-    if len(parts) >= 3 and parts[0] == "prompts" and parts[1] != "_partials":
-        return parts[1]
-    return None
-
-
 def run(ctx: Context) -> list[tuple[str | None, Finding]]:
     """Every cross-file rule's findings, each with the prompt it belongs to (or None)."""
     out: list[tuple[str | None, Finding]] = []
@@ -174,50 +61,3 @@ def run(ctx: Context) -> list[tuple[str | None, Finding]]:
             ctx.scope = None
             out.extend((ctx.scope, f) for f in rule.check(ctx))
     return out
-
-
-def tools_text(unit: Unit) -> str:
-    """The tool definitions as the provider receives them (for token counts)."""
-    if not unit.tools:
-        return ""
-    order = unit.tool_order or sorted(unit.tools)
-    return json.dumps(
-        [{"name": n, **unit.tools[n]} for n in order], sort_keys=True, ensure_ascii=False
-    )
-
-
-def shapes(ctx: Context, unit: Unit) -> list[prompttext.Shape | None]:
-    """Static shape of each message template of a unit (partials expanded); None when a
-    template does not parse. The same for every environment binding the file: computed once."""
-    doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
-    key = ("shapes", id(doc.data) if doc is not None else None)
-    if key not in ctx.memo:
-        ctx.memo[key] = _shapes(ctx, unit, doc)
-    result: list[prompttext.Shape | None] = ctx.memo[key]
-    return result
-
-
-def _shapes(ctx: Context, unit: Unit, doc: Document | None) -> list[prompttext.Shape | None]:
-    facts = ctx.facts(doc) if doc is not None else []
-    out: list[prompttext.Shape | None] = []
-    for i in range(len(unit.messages)):
-        f = facts[i] if i < len(facts) else None
-        out.append(
-            prompttext.shape(f.pieces, ctx.partial_pieces)
-            if f is not None and f.error is None
-            else None
-        )
-    return out
-
-
-def static_tokens(ctx: Context, unit: Unit) -> int:
-    """Tokens of a unit that do not depend on inputs: tools + static template text."""
-    from registry.check import tokens
-
-    key = ("static", id(ctx.reg.prompt_doc(unit.prompt, unit.version)), unit.prompt, unit.version)
-    if key not in ctx.memo:
-        ctx.memo[key] = tokens.count("".join(s.static_total for s in shapes(ctx, unit) if s))
-    tools_key = ("tools", tuple(id(unit.tools[n]) for n in unit.tool_order), tuple(unit.tool_order))
-    if tools_key not in ctx.memo:
-        ctx.memo[tools_key] = tokens.count(tools_text(unit))
-    return int(ctx.memo[key] + ctx.memo[tools_key])

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from registry.check import tokens
-from registry.check.rules import Context, static_tokens
+from registry.check.rules.base import Context, static_tokens
 from registry.common.findings import Finding, make
 
 CODES = ("BUDGET001", "BUDGET002")

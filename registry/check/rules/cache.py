@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from registry.check import tokens
-from registry.check.rules import Context, content_line, shapes, tools_text
+from registry.check.rules.base import Context, content_line, shapes, tools_text
 from registry.common.findings import Finding, make
 from registry.load.yaml import Document
 from registry.resolve.units import Unit

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registry.check.rules import Context
+from registry.check.rules.base import Context
 from registry.common.findings import Finding, make
 
 CODES = ("PARAM001",)

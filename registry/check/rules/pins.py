@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from registry.check.rules import Context
+from registry.check.rules.base import Context
 from registry.common.findings import Finding, make
 from registry.load.settings import Settings
 from registry.load.yaml import Document

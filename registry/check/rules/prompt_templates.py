@@ -102,7 +102,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from registry.check.rules import Context, FileView, content_line
+from registry.check.rules.base import Context, FileView, content_line
 from registry.common.findings import Finding, make
 from registry.load.source import Escape, Special
 from registry.load.yaml import Document

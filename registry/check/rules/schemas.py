@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from registry.check.rules import FileView
+from registry.check.rules.base import FileView
 from registry.check.schema import dotted
 from registry.common.findings import Finding, make
 

@@ -25,7 +25,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from registry.check.rules import FileView, content_line
+from registry.check.rules.base import FileView, content_line
 from registry.common.findings import Finding, make
 from registry.common.redact import (
     CREDENTIAL_KEY,
@@ -139,7 +139,7 @@ def scoped_secrets(reg: Any, shared: bool = True) -> list[tuple[str | None, str]
     """The literal values of `literal_secrets`, each with the prompt whose file holds it
     (`shared=False`: only those in prompt files). Found once per file content, in the
     per-file analysis (cached)."""
-    from registry.check.rules import scope_of
+    from registry.check.rules.base import scope_of
 
     out: list[tuple[str | None, str]] = []
     for rel, result in sorted(reg.results.items()):

@@ -158,7 +158,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registry.check.rules import Context, FileView
+from registry.check.rules.base import Context, FileView
 from registry.common.findings import CODES as KNOWN
 from registry.common.findings import GATE_CODES, GATE_HINT, Finding, closest_code, make
 

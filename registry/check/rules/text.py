@@ -37,7 +37,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from registry.check.rules import FileView, content_line
+from registry.check.rules.base import FileView, content_line
 from registry.common.findings import Finding, make
 from registry.load.yaml import Document
 

@@ -49,7 +49,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from registry.check.rules import Context, FileView
+from registry.check.rules.base import Context, FileView
 from registry.common.findings import Finding, make
 from registry.resolve.units import Environment
 

@@ -1,0 +1,83 @@
+"""The gate: waivers, drift on every parity pair, severities and selection, applied to a
+run's material, give the CheckResult."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from registry.check.validate import finish
+from registry.gate.drift import _stale, gate_pair
+from registry.gate.result import CheckResult, Material, PairReport
+from registry.gate.waivers import load_waivers
+from registry.resolve.registry import Registry
+
+
+def assemble(
+    reg: Registry,
+    material: Material,
+    *,
+    today: dt.date | None = None,
+    select_codes: Iterable[str] = (),
+    ignore_codes: Iterable[str] = (),
+    drift: bool = True,
+    since_memo: dict[Any, Any] | None = None,
+) -> CheckResult:
+    """Waivers, the drift gate on every parity pair, severities and selection: the CheckResult.
+    `reg` supplies only registry-wide parts (settings, waivers, environment names)."""
+    today = today or utc_today()
+    found = [f for _scope, f in material.findings]
+    pairs: list[PairReport] = []
+    envs = material.envs
+    waivers, waiver_findings = load_waivers(
+        reg.waivers_doc, today, reg.settings.max_days, reg.environments
+    )
+    if drift:
+        found.extend(waiver_findings)
+        for a, b in reg.parity_pairs():
+            if a not in envs or b not in envs or not (envs[a].complete and envs[b].complete):
+                continue  # the errors that broke them fail the check; drift would be noise
+            pair, pair_findings = gate_pair(envs[a], envs[b], material.diffs[(a, b)], waivers)
+            _since(reg, pair, since_memo)
+            pairs.append(pair)
+            found.extend(pair_findings)
+        found.extend(_stale(waivers, reg.parity_pairs()))
+    return CheckResult(
+        root=str(reg.root),
+        findings=finish(reg, found, select_codes, ignore_codes),
+        pairs=pairs,
+        waivers=waivers if drift else [],
+        literal_secrets=sorted({value for _scope, value in material.secrets}),
+        environments={n: e.fingerprint for n, e in envs.items()},
+        today=today,
+    )
+
+
+def utc_today() -> dt.date:
+    """Today in UTC: a waiver expires at the same moment on every machine and in every CI
+    runner's time zone."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+SINCE_MAX_UNITS = 20  # history walks are per unit: tell "since when" for the first 20
+
+
+def _since(reg: Registry, pair: PairReport, memo: dict[Any, Any] | None = None) -> None:
+    """Since when each drifting unit has drifted (working-tree registries in git only). Walks
+    depend on HEAD's history alone, so `memo` ({(a, b, prompt): Change | None}) may carry them
+    between runs at the same HEAD."""
+    if reg.source.ref is not None or not pair.drifting():
+        return
+    memo = memo if memo is not None else {}
+    wanted = pair.drifting()[:SINCE_MAX_UNITS]
+    missing = [pid for pid in wanted if (pair.a, pair.b, pid) not in memo]
+    if missing:
+        from registry.diff.history import drift_since
+
+        walked = drift_since(reg.root, missing, pair.a, pair.b, known=reg.shared_analyses())
+        if not walked:
+            return  # not in git
+        for pid in missing:
+            memo[(pair.a, pair.b, pid)] = walked.get(pid)
+    pair.since.update({pid: memo[(pair.a, pair.b, pid)] for pid in wanted})
