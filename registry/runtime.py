@@ -7,10 +7,10 @@ from registry.deploy.runtime import (
     ArtifactUnit,
     InputError,
     RenderError,
-    check_inputs,
     load_artifact,
     verify,
 )
+from registry.template.inputs import check_inputs
 
 __all__ = [
     "Artifact",

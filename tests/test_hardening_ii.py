@@ -244,7 +244,7 @@ def test_variables_are_checked_as_a_schema(reg_root: Path, schema: str, where: s
 
 
 def test_an_unusable_variables_schema_is_a_render_error_at_run_time() -> None:
-    from registry.deploy.runtime import check_inputs
+    from registry.template.inputs import check_inputs
 
     for schema in ({"type": "strin"}, {"$ref": "#/nope"}, {"properties": {"a": {"pattern": "["}}}):
         with pytest.raises(registry.RenderError):

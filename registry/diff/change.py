@@ -34,7 +34,7 @@ class UnitChange:
     tool_order: tuple[list[str], list[str]] | None = None
 
     def as_data(self) -> dict[str, Any]:
-        from registry.report.json_report import plain
+        from registry.diff.units import plain
 
         return {
             "env": self.env,

@@ -194,3 +194,8 @@ def diff_environments(
         else:
             diffs.append(d)
     return equal, diffs
+
+
+def plain(value: Any) -> Any:
+    """A field value as JSON has it (an absent field is null)."""
+    return None if value is ABSENT else value

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from registry.diff.units import ABSENT
+from registry.diff.units import ABSENT, plain
 
 if TYPE_CHECKING:
     from registry.gate.result import CheckResult
-
-
-def plain(value: Any) -> Any:
-    return None if value is ABSENT else value
 
 
 def as_data(result: CheckResult) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def env_diff(reg: Registry, a: str, b: str, fmt: str) -> tuple[str, bool]:
     require_resolved(reg, (a, b), "cannot compare (a diff of what did resolve could hide it)", 2)
     equal, diffs = diff_environments(env_a, env_b)
     if fmt == "json":
-        from registry.report.json_report import plain
+        from registry.diff.units import plain
 
         data = {
             "a": a,
@@ -130,7 +130,7 @@ def show_unit(reg: Registry, env: str, prompt: str, fmt: str = "text") -> str:
 
 def _show_json(reg: Registry, env: str, prompt: str, unit: Any) -> str:
     """The unit as data, each field beside the file:line:column its value comes from."""
-    from registry.report.json_report import plain
+    from registry.diff.units import plain
 
     redact = _redactor(reg)
 

@@ -72,8 +72,8 @@ class Unit:
 
     def render(self, **inputs: Any) -> list[dict[str, str]]:
         """Messages rendered in the sandbox, inputs checked against `variables` first."""
-        from registry.deploy.runtime import check_inputs
         from registry.template.env import render_messages
+        from registry.template.inputs import check_inputs
 
         return render_messages(self.messages, inputs, lambda v: check_inputs(self.variables, v))
 

@@ -33,9 +33,7 @@ class FileView:
     @functools.cached_property
     def strings(self) -> list[tuple[tuple[Any, ...], str, str]]:
         """Every string value of the document, walked once for all rules (see
-        `registry.check.rules.secrets.strings`)."""
-        from registry.check.rules.secrets import strings
-
+        `strings` below)."""
         return strings(self.doc.data if self.doc is not None else None)
 
 
@@ -168,3 +166,22 @@ def static_tokens(ctx: Context, unit: Unit) -> int:
     if tools_key not in ctx.memo:
         ctx.memo[tools_key] = tokens.count(tools_text(unit))
     return int(ctx.memo[key] + ctx.memo[tools_key])
+
+
+def strings(data: Any) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Every string value of a loaded document, in document order: (path, the nearest
+    string key above it, value)."""
+    out: list[tuple[tuple[Any, ...], str, str]] = []
+    _strings(data, (), "", out)
+    return out
+
+
+def _strings(value: Any, path: tuple[Any, ...], key: str, out: list[Any]) -> None:
+    if isinstance(value, dict):
+        for k, sub in value.items():
+            _strings(sub, (*path, k), k if isinstance(k, str) else key, out)
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            _strings(sub, (*path, i), key, out)
+    elif isinstance(value, str):
+        out.append((path, key, value))

@@ -58,25 +58,6 @@ def check_file(view: FileView) -> Iterator[Finding]:
             yield from _check_string(view.doc, path, key, value)
 
 
-def strings(data: Any) -> list[tuple[tuple[Any, ...], str, str]]:
-    """Every string value of a loaded document, in document order: (path, the nearest
-    string key above it, value)."""
-    out: list[tuple[tuple[Any, ...], str, str]] = []
-    _strings(data, (), "", out)
-    return out
-
-
-def _strings(value: Any, path: tuple[Any, ...], key: str, out: list[Any]) -> None:
-    if isinstance(value, dict):
-        for k, sub in value.items():
-            _strings(sub, (*path, k), k if isinstance(k, str) else key, out)
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            _strings(sub, (*path, i), key, out)
-    elif isinstance(value, str):
-        out.append((path, key, value))
-
-
 @functools.lru_cache(maxsize=4096)
 def _credential_key(key: str) -> bool:
     return CREDENTIAL_KEY.search(key) is not None
