@@ -90,7 +90,7 @@ def test_no_cache_when_disabled(drifting: Path, monkeypatch: pytest.MonkeyPatch)
 def test_parallel_and_serial_agree(tmp_path: Path) -> None:
     """Cold runs analyze files on all cores above a threshold; the output must not change."""
     from registry.check.validate import validate
-    from registry.load.source import WorkTree
+    from registry.load.worktree import WorkTree
     from registry.resolve.registry import Registry
 
     files = {

@@ -277,7 +277,8 @@ def test_planted_key_is_never_printed(reg_root: Path, args: list[str]) -> None:
 def test_listed_file_swapped_for_a_symlink_is_still_refused(tmp_path: Path) -> None:
     """A file listed as a plain file and replaced by a symlink before it is read goes through
     the careful path: a target outside the registry is an Escape, never its bytes."""
-    from registry.load.source import Escape, WorkTree
+    from registry.load.access import Escape
+    from registry.load.worktree import WorkTree
 
     root = tmp_path / "reg"
     (root / "prompts/a").mkdir(parents=True)
@@ -295,7 +296,8 @@ def test_listed_file_swapped_for_a_symlink_is_still_refused(tmp_path: Path) -> N
 
 def test_listed_file_swapped_for_a_folder_is_not_read(tmp_path: Path) -> None:
     """Swapped since it was listed: neither read nor skipped silently (a finding says so)."""
-    from registry.load.source import Special, WorkTree
+    from registry.load.access import Special
+    from registry.load.worktree import WorkTree
 
     root = tmp_path / "reg"
     (root / "prompts/a").mkdir(parents=True)
@@ -314,7 +316,8 @@ def test_listed_file_swapped_for_a_folder_is_not_read(tmp_path: Path) -> None:
 
 
 def test_files_under_a_symlinked_folder_are_read_the_careful_way(tmp_path: Path) -> None:
-    from registry.load.source import Escape, WorkTree
+    from registry.load.access import Escape
+    from registry.load.worktree import WorkTree
 
     root = tmp_path / "reg"
     root.mkdir()

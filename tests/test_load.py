@@ -9,7 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.load.yaml import MAX_DEPTH, _Abort, _Builder, _Loader, load_bytes
+from registry.load.events import MAX_DEPTH, _Abort, _Builder, _Loader
+from registry.load.yaml import load_bytes
 
 
 def codes(text: str | bytes, **kw: int) -> list[tuple[str, int]]:

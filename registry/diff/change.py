@@ -192,7 +192,7 @@ UNREADABLE = b"\0unreadable"  # (no file's bytes: a NUL is YAML007)
 def _bytes(reg: Registry, rel: str) -> bytes | None:
     """A file's bytes at a side of the change; UNREADABLE when it is there but is not a file
     to read (a link out of the registry, a folder: the load's findings say so)."""
-    from registry.load.source import Escape, Special
+    from registry.load.access import Escape, Special
 
     try:
         return reg.source.read(rel)

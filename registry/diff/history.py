@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.common import progress
-from registry.load.source import GitRef, _relative_in_repo, open_repo
+from registry.load.gitref import GitRef, _relative_in_repo, open_repo
 from registry.resolve.registry import Registry
 
 SEP = "\x1f"  # between fields of a commit

@@ -18,8 +18,9 @@ from typing import Any
 from registry.common.errors import RegistryError
 from registry.load.yaml import load_text
 from registry.resolve.depends import require_resolved
+from registry.resolve.environment import resolve_environment
 from registry.resolve.registry import Registry
-from registry.resolve.units import Environment, Unit, resolve_environment
+from registry.resolve.units import Environment, Unit
 
 DELETE = object()
 Op = tuple[tuple[Any, ...], Any]  # (path in the overlay, value or DELETE)

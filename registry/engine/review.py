@@ -63,7 +63,8 @@ def compare_batched(
     are released before the next. Units of different prompts depend only on their own files
     and the shared ones, so the batches add up to the whole comparison."""
     from registry.check.rules.secrets import literal_secrets
-    from registry.load.source import GitRef, WorkTree
+    from registry.load.gitref import GitRef
+    from registry.load.worktree import WorkTree
 
     base_first = GitRef(root, base_ref)  # an unknown or hostile ref stops here (exit 2)
     head_first = GitRef(root, head_ref) if head_ref is not None else None
@@ -106,7 +107,7 @@ def check_against(
 ) -> CheckResult:
     """`check --base`: the gate's result on the head is given (from the incremental run); what
     the change does comes from `compare_batched`."""
-    from registry.load.source import WorkTree
+    from registry.load.worktree import WorkTree
 
     compared = compare_batched(root, base_ref, review=True)
     shared = Registry(root, WorkTree(root), only_prompts=set(), disk=FileCache(root))

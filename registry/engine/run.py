@@ -75,7 +75,8 @@ def check(
     assembles the result. Incremental or not, the result is the same."""
     from registry.engine.cachestore import open_store
     from registry.engine.filecache import code_tag, enabled
-    from registry.load.source import WorkTree, open_source
+    from registry.load.source import open_source
+    from registry.load.worktree import WorkTree
 
     options = {"today": today, "select_codes": select_codes, "ignore_codes": ignore_codes}
     if ref is not None:
@@ -179,7 +180,7 @@ def _partition_prompts(stats: dict[str, Stat] | None) -> set[str] | None:
 
 def _part(root: Path, pids: set[str], drift: bool, index: int) -> tuple[Material, dict[str, str]]:
     """One process's half of a full run (registry-wide pieces in the first one)."""
-    from registry.load.source import WorkTree
+    from registry.load.worktree import WorkTree
     from registry.resolve.registry import Registry
 
     source = WorkTree(root)

@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 from registry.check.analyze import FileResult, analyze_many
 from registry.common.errors import RegistryError
 from registry.common.findings import Finding, make
+from registry.load.access import Escape, Special
+from registry.load.gitref import GitRef
 from registry.load.settings import Settings
-from registry.load.source import Escape, GitRef, Special, WorkTree, find_root, open_source
+from registry.load.source import find_root, open_source
+from registry.load.worktree import WorkTree
 from registry.load.yaml import Document
 from registry.template.partials import PartialGraph
 
@@ -275,7 +278,7 @@ class Registry:
         """The resolved environment (units, ops, fingerprint). Unknown env: RegistryError."""
         if env not in self._resolved:
             self._known(env)
-            from registry.resolve.units import resolve_environment
+            from registry.resolve.environment import resolve_environment
 
             self._resolved[env] = resolve_environment(self, env)
         return self._resolved[env]
@@ -285,7 +288,7 @@ class Registry:
         files and the shared ones, never on other units); its fingerprint covers those
         alone. Not kept: `resolve` still builds the whole environment."""
         self._known(env)
-        from registry.resolve.units import resolve_environment
+        from registry.resolve.environment import resolve_environment
 
         return resolve_environment(self, env, only=prompts)
 

@@ -132,7 +132,7 @@ def test_show_builds_one_unit_and_shows_what_the_whole_environment_has(
     gives, for every environment and prompt of this repository's own registry."""
     import registry
     from registry.report import views as diffcmd
-    from registry.resolve import units as resolve
+    from registry.resolve import environment as resolve
 
     root = Path(__file__).resolve().parents[2]
     reg = registry.open(root)

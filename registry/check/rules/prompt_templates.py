@@ -104,7 +104,7 @@ from typing import TYPE_CHECKING
 
 from registry.check.rules.base import Context, FileView, content_line
 from registry.common.findings import Finding, make
-from registry.load.source import Escape, Special
+from registry.load.access import Escape, Special
 from registry.load.yaml import Document
 from registry.template.partials import INCLUDE_RE, MAX_EXPANDED, MAX_INCLUDE_DEPTH
 
