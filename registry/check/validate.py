@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from registry.check import rules
 from registry.check.rules.base import Context, scope_of
 from registry.common.findings import Finding, apply_overrides, select, sort_findings
-from registry.resolve.registry import Registry
-from registry.resolve.units import Environment
+
+if TYPE_CHECKING:
+    from registry.resolve.registry import Registry
+    from registry.resolve.units import Environment
 
 
 @dataclasses.dataclass

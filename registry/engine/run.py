@@ -32,6 +32,7 @@ depend on HEAD alone; they are kept with the HEAD they were made at.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -59,6 +60,31 @@ from registry.resolve.registry import Registry
 DELTA_MAX = 500  # prompts re-checked since the base before the base is written again
 
 
+@dataclasses.dataclass
+class _Plan:
+    """What a working-tree run starts from: the last snapshot (None: none usable), this
+    scan of the tree, and which prompts changed (None: something shared did, or no snapshot:
+    everything is collected)."""
+
+    root: Path
+    mode: str
+    store: Any
+    old: dict[str, Any] | None
+    scanned: tuple[dict[str, Stat], dict[str, list[Any]]] | None
+    changed: set[str] | None
+    head: str | None
+    since: dict[Any, Any]
+    started: int = dataclasses.field(default_factory=time.time_ns)
+
+    @property
+    def prompts(self) -> set[str] | None:
+        """The changed prompts, when nothing but prompt folders changed."""
+        if self.old is None or self.changed is None:
+            return None
+        scopes = {scope_of(rel) for rel in self.changed}
+        return None if None in scopes else {p for p in scopes if p is not None}
+
+
 def check(
     root: Path,
     *,
@@ -69,75 +95,77 @@ def check(
     ignore_codes: Iterable[str] = (),
 ) -> CheckResult:
     """`check` (`drift`) or `validate` of the registry at `root`: the one way every command
-    runs one. At a git `ref`, in full. On the working tree, the scopes that changed since
-    the snapshot are re-collected and merged into its material (all of them on a cold run, or
+    runs one. At a git `ref`, in full. On the working tree, the prompts that changed since
+    the snapshot are collected again and merged into its material (everything on a cold run or
     with the cache off, split over processes when the registry is large); then the gate
     assembles the result. Incremental or not, the result is the same."""
-    from registry.engine.cachestore import open_store
-    from registry.engine.filecache import code_tag, enabled
     from registry.load.source import open_source
     from registry.load.worktree import WorkTree
 
-    options = {"today": today, "select_codes": select_codes, "ignore_codes": ignore_codes}
+    options: dict[str, Any] = {"today": today, "select_codes": select_codes}
+    options["ignore_codes"] = ignore_codes
     if ref is not None:
         reg, material = _full(root, open_source(root, ref), drift, None)
-        return assemble(reg, material, drift=drift, **options)  # type: ignore[arg-type]
-    mode = "check" if drift else "validate"
+        return assemble(reg, material, drift=drift, **options)
+    plan = _plan(root, drift)
+    source = WorkTree(root)
+    source.digests = {}
+    only = plan.prompts
+    if only is not None and plan.old is not None:
+        reg = Registry(root, source, only_prompts=only, disk=FileCache(root))
+        before = plan.old["material"]
+        material = merge(before, collect(reg, drift=drift, known=before.diffs), only)
+    else:
+        stats = plan.scanned[0] if plan.scanned is not None else None
+        reg, material = _full(root, source, drift, stats)
+    known = len(plan.since)
+    result = assemble(reg, material, drift=drift, since_memo=plan.since, **options)
+    moved = plan.changed or plan.old is None or len(plan.since) != known
+    if plan.store is not None and plan.scanned is not None and moved:
+        _save(plan, material, source.digests)
+    return result
+
+
+def _plan(root: Path, drift: bool) -> _Plan:
+    from registry.engine.cachestore import open_store
+    from registry.engine.filecache import code_tag, enabled
+
     store = open_store(root, code_tag()) if enabled() else None
     started = time.time_ns()
+    mode = "check" if drift else "validate"
     old = load(store, mode, root) if store is not None else None
     racy_from = old["scanned_at"] - RACY_NS if old is not None else 0
     scanned = scan(root, old["folders"] if old is not None else None, racy_from)
-    stats = scanned[0] if scanned is not None else None
-    changed = changed_since(root, stats, old) if old is not None and stats is not None else None
-    if scanned is not None and old is not None and layout_moved(old["folders"], scanned[1]):
-        changed = None  # a folder came or went outside a prompt's own: the full run says so
-    prompts = None if changed is None else {scope_of(rel) for rel in changed}
+    changed = None
+    if old is not None and scanned is not None:
+        changed = changed_since(root, scanned[0], old)
+        if layout_moved(old["folders"], scanned[1]):
+            changed = None  # a folder came or went outside a prompt's own: a full run says so
     head = head_commit(root) if drift else None
     since: dict[Any, Any] = {}
     if old is not None and head is not None and old.get("head") == head:
         since = since_in(old.get("since"))
-    source = WorkTree(root)
-    source.digests = {}
-    incremental = old is not None and prompts is not None and None not in prompts
-    if incremental:
-        assert old is not None and prompts is not None
-        only = {p for p in prompts if p is not None}
-        reg = Registry(root, source, only_prompts=only, disk=FileCache(root))
-        before = old["material"]
-        material = merge(before, collect(reg, drift=drift, known=before.diffs), only)
-    else:
-        reg, material = _full(root, source, drift, scanned[0] if scanned is not None else None)
-    known = len(since)
-    result = assemble(
-        reg,
-        material,
-        today=today,
-        select_codes=select_codes,
-        ignore_codes=ignore_codes,
-        drift=drift,
-        since_memo=since,
-    )
-    if (
-        store is not None
-        and scanned is not None
-        and (changed or old is None or len(since) != known)
-    ):
-        state = {
-            "scanned_at": started,
-            "files": signatures(scanned[0], old, changed or set(), source.digests),
-            "folders": scanned[1],
-            "head": head,
-            "since": since_out(since),
-        }
-        if incremental:
-            assert old is not None and prompts is not None
-            touched = set(old["prompts"]) | {p for p in prompts if p is not None}
-            if len(touched) <= DELTA_MAX:
-                save_delta(store, mode, old, state, material, touched)
-                return result
-        save_base(store, mode, root, state, material)
-    return result
+    return _Plan(root, mode, store, old, scanned, changed, head, since, started)
+
+
+def _save(plan: _Plan, material: Material, digests: dict[str, str]) -> None:
+    """The run's state for the next one: a delta over the snapshot after an incremental run
+    (until DELTA_MAX prompts have been re-checked), else a new base."""
+    assert plan.scanned is not None
+    state = {
+        "scanned_at": plan.started,
+        "files": signatures(plan.scanned[0], plan.old, plan.changed or set(), digests),
+        "folders": plan.scanned[1],
+        "head": plan.head,
+        "since": since_out(plan.since),
+    }
+    only = plan.prompts
+    if plan.old is not None and only is not None:
+        touched = set(plan.old["prompts"]) | only
+        if len(touched) <= DELTA_MAX:
+            save_delta(plan.store, plan.mode, plan.old, state, material, touched)
+            return
+    save_base(plan.store, plan.mode, plan.root, state, material)
 
 
 # -- a full run -----------------------------------------------------------------------------

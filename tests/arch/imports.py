@@ -108,6 +108,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def folder(module: str) -> str:
-    """`registry.check.rules.cache` -> `check`; top-level modules -> their own name."""
+    """`registry.check.rules.cache` -> `check`; the package and its top-level modules
+    (`registry`, `registry.runtime`, `registry.__main__`) -> ""."""
     parts = module.split(".")
-    return parts[1] if len(parts) > 1 else ""
+    return parts[1] if len(parts) > 1 and (PACKAGE / parts[1]).is_dir() else ""

@@ -36,13 +36,15 @@ Good: the few-shot block moved before the first variable, so the static prefix i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.check import tokens
 from registry.check.rules.base import Context, content_line, shapes, tools_text
 from registry.common.findings import Finding, make
 from registry.load.yaml import Document
-from registry.resolve.units import Unit
+
+if TYPE_CHECKING:
+    from registry.resolve.units import Unit
 
 CODES = ("CACHE001", "CACHE002")
 SYSTEM_ROLES = ("system", "developer")

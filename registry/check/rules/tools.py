@@ -48,10 +48,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from registry.check.rules.base import Context, FileView
 from registry.common.findings import Finding, make
-from registry.resolve.units import Environment
+
+if TYPE_CHECKING:
+    from registry.resolve.units import Environment
 
 CODES = ("TOOL001", "TOOL002")
 NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}\Z")

@@ -15,8 +15,8 @@ from registry.check import schema
 from registry.check.fastschema import compile_schema, equal
 from registry.load.yaml import load_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(__file__).resolve().parent / "corpus"
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def kind_of(rel: str) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "registry"
+PACKAGE = Path(__file__).resolve().parents[2] / "registry"
 
 PARENT = textwrap.dedent(
     """

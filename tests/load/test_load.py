@@ -150,7 +150,7 @@ def test_inline_loop_matches_feeding_every_event(text: str) -> None:
 
 
 def test_inline_loop_matches_on_the_corpus() -> None:
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]
     texts = [
         p.read_bytes().decode("utf-8", "replace") for p in sorted(root.glob("corpus/**/*.yaml"))
     ]

@@ -283,7 +283,7 @@ def test_the_ci_cache_recipe_keeps_runs_warm(
 ) -> None:
     """docs/ci.md: restore the user cache folder into a fresh checkout at the same workspace
     path, and the first run is incremental (it hashes the files, re-checks none)."""
-    from tests.test_snapshot import Spy
+    from tests.engine.test_snapshot import Spy
 
     origin = write_registry(tmp_path / "origin")
     commit_all(init_repo(origin), "start")

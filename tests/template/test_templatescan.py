@@ -12,7 +12,7 @@ from registry.check.analyze import TemplateFacts
 from registry.load.yaml import load_bytes
 from registry.template.scan import scan
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Pieces of templates: the subset, its near misses, and what only Jinja2 can read.
 FRAGMENTS = [
