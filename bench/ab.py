@@ -3,7 +3,8 @@
     python bench/ab.py A_TREE B_TREE [--runs N] -- validate --root .
 
 Each round runs the command once from A's tree and once from B's (`PYTHONPATH`, so both use
-the same interpreter and installed dependencies), alternating which goes first; the noisy
+the same interpreter and installed dependencies; each its own cache folder), alternating which
+goes first; the noisy
 machine drifts between rounds, not within one. A tree is a checkout (`git worktree add
 /tmp/a <commit>`).
 """
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("a")
     parser.add_argument("b")
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--cache", default="/tmp/registry-ab-cache", help="cache folders (A/, B/)")
     argv = sys.argv[1:]
     if "--" not in argv:
         parser.error("give the command after --")
@@ -35,7 +37,9 @@ def main() -> None:
     trees = {"A": args.a, "B": args.b}
     for i in range(args.runs):
         for name in ("A", "B") if i % 2 == 0 else ("B", "A"):
-            env = {**os.environ, "PYTHONPATH": trees[name]}
+            # each side its own cache folder: a tool version prunes the others' caches
+            cache = os.path.join(args.cache, name)
+            env = {**os.environ, "PYTHONPATH": trees[name], "REGISTRY_CACHE_DIR": cache}
             start = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-c", RUN, *command],

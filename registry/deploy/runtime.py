@@ -25,26 +25,13 @@ from registry.common.shapes import DictOf, ListOf, Opt, Record
 from registry.resolve.fingerprint import (
     ARTIFACT_FORMAT,
     SECTIONS,
+    UNIT_FIELDS,
     artifact_digest,
     environment_fingerprint,
     fingerprint,
     section_digests,
 )
 from registry.template.inputs import check_inputs
-
-UNIT_FIELDS = (
-    "prompt",
-    "version",
-    "model",
-    "params",
-    "messages",
-    "variables",
-    "response_format",
-    "tools",
-    "rag",
-    "routing",
-)
-
 
 __all__ = ["Artifact", "ArtifactError", "ArtifactUnit", "InputError", "RenderError"]
 MAX_BYTES = 256 * 1024 * 1024  # an artifact larger than this is not one we wrote

@@ -170,7 +170,7 @@ def _missing(value: Any) -> bool:
 
 def _order(field: str) -> tuple[int, str]:
     head = field.split(".")[0].split("[")[0]
-    from registry.resolve.units import UNIT_FIELDS
+    from registry.resolve.fingerprint import UNIT_FIELDS
 
     return (UNIT_FIELDS.index(head) if head in UNIT_FIELDS else 99, field)
 

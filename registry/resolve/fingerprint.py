@@ -18,6 +18,20 @@ from typing import Any
 
 import rfc8785
 
+# the fields of a unit: what it is made of, fingerprinted, diffed and deployed
+UNIT_FIELDS = (
+    "prompt",
+    "version",
+    "model",
+    "params",
+    "messages",
+    "variables",
+    "response_format",
+    "tools",
+    "rag",
+    "routing",
+)
+
 _FLOATS: dict[float, str] = {}  # ECMAScript text of the floats seen (a few distinct values)
 
 

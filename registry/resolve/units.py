@@ -13,23 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from registry.common.findings import Finding
 from registry.load.yaml import Document
+from registry.resolve.fingerprint import UNIT_FIELDS
 
 if TYPE_CHECKING:
     pass
 
 Origin = tuple[str, int, int]
-UNIT_FIELDS = (
-    "prompt",
-    "version",
-    "model",
-    "params",
-    "messages",
-    "variables",
-    "response_format",
-    "tools",
-    "rag",
-    "routing",
-)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

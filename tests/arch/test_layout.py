@@ -82,3 +82,12 @@ def test_no_module_over_400_lines_and_functions_mostly_short() -> None:
     assert long_modules == []
     assert sum(n <= 40 for n in sizes) >= 0.95 * len(sizes)  # mostly under 40
     assert max(sizes) <= 80
+
+
+def test_the_cli_knows_every_reporter() -> None:
+    """The CLI keeps its own copy of the format names (importing the reporters on every
+    commit hook would cost); the copy is the reporters' list."""
+    from registry import report
+    from registry.cli import common
+
+    assert common.FORMATS == report.FORMATS
