@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("b")
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--cache", default="/tmp/registry-ab-cache", help="cache folders (A/, B/)")
+    parser.add_argument("--cold", action="store_true", help="empty each side's cache before a run")
     argv = sys.argv[1:]
     if "--" not in argv:
         parser.error("give the command after --")
@@ -39,6 +41,8 @@ def main() -> None:
         for name in ("A", "B") if i % 2 == 0 else ("B", "A"):
             # each side its own cache folder: a tool version prunes the others' caches
             cache = os.path.join(args.cache, name)
+            if args.cold:
+                shutil.rmtree(cache, ignore_errors=True)
             env = {**os.environ, "PYTHONPATH": trees[name], "REGISTRY_CACHE_DIR": cache}
             start = time.perf_counter()
             subprocess.run(

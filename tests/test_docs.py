@@ -104,3 +104,32 @@ def test_the_readme_command_table_is_the_real_cli() -> None:
     for command in commands:  # … and that sentence is true
         has_root = "--root" in CliRunner().invoke(app, [command, "--help"]).stdout
         assert has_root == (command not in ("init", "schema")), command
+
+
+def test_every_code_path_and_module_the_docs_name_exists() -> None:
+    """The docs name files and modules of the package (`registry/load/yaml.py`,
+    `registry.engine.run`): after a move, each must still be where the docs say."""
+    import importlib
+
+    docs = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / "bench" / "RESULTS.md"]
+    paths, modules = set(), set()
+    for doc in docs:
+        text = doc.read_text()
+        paths |= set(re.findall(r"(?<![\w/.])((?:registry|tests)/[a-z_/]+(?:\.py|/))", text))
+        modules |= set(re.findall(r"(?<![\w./-])(registry(?:\.[a-z_]+)+)(?![\w-])", text))
+    missing = [p for p in paths if not (ROOT / p).exists()]
+    modules = {m for m in modules if not m.endswith((".yaml", ".json", ".sarif", ".html", ".md"))}
+    unknown = []
+    for name in sorted(modules):  # a module, or a name in one (`registry.open`)
+        parts = name.split(".")
+        for k in range(len(parts), 0, -1):
+            try:
+                module = importlib.import_module(".".join(parts[:k]))
+            except ImportError:
+                continue
+            if k == len(parts) or hasattr(module, parts[k]):
+                break
+            unknown.append(name)
+            break
+    assert len(paths) > 10 and len(modules) > 10
+    assert sorted(missing) == [] and sorted(unknown) == []
