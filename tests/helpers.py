@@ -14,8 +14,8 @@ BASE_FILES: dict[str, str] = {
         """,
     "environments/base.yaml": """\
         models:
-          chat: openai/gpt-4o-2024-08-06
-          fast: openai/gpt-4o-mini-2024-07-18
+          chat: openai/gpt-5.4-2026-03-05
+          fast: openai/gpt-5.4-mini-2026-03-17
         params:
           temperature: 0.2
           top_p: 1.0
@@ -32,7 +32,7 @@ BASE_FILES: dict[str, str] = {
         routing:
           timeout_s: 30
           retries: {max_attempts: 3, backoff: exponential, base_delay_s: 1.0}
-          fallback: [anthropic/claude-3-5-sonnet-20241022]
+          fallback: [anthropic/claude-sonnet-4-6]
         prompts:
           answer: {version: 1, rag: default}
           classify: {version: 1, model: fast}

@@ -23,6 +23,7 @@ ORDER = (
     "promote",
     "log",
     "init",
+    "models",
     "schema",
 )
 app.registered_commands.sort(key=lambda c: ORDER.index(c.name or c.callback.__name__))  # type: ignore[union-attr]

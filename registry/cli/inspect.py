@@ -140,3 +140,34 @@ def log(
             lines.append(f"  {c.date.date().isoformat()}  {c.commit[:12]}  {author}  {fp}")
             lines.append(f"      {subject}  [{files}]")
     emit(human("\n".join(lines) + "\n", literal_secrets(reg)))  # commit metadata too
+
+
+@app.command()
+@guarded
+def models(
+    ids: list[str] | None = typer.Argument(
+        None, metavar="[ID…]", help="Model ids (provider/model)."
+    ),
+    root: Path | None = RootOpt,
+    fmt: str = typer.Option("text", "--format", "-f", metavar="FORMAT", help="text | json"),
+) -> None:
+    """What the catalog knows of model ids (default: every id this registry names)."""
+    from registry.gate.assemble import utc_today
+    from registry.load.settings import Settings
+    from registry.report import dumps
+    from registry.report.models import describe, text
+
+    choice(fmt, ("text", "json"), "format")
+    settings = Settings.from_data(None)
+    names = list(ids or [])
+    if not names:
+        from registry.check.rules.pins import model_refs
+
+        reg = opened(root)
+        settings = reg.settings
+        docs = [*reg.layers.values(), *(d for v in reg.prompts.values() for d in v.values())]
+        names = sorted({mid for d in docs if d.ok for _p, mid, _e in model_refs(d) if "/" in mid})
+    elif root is not None:
+        settings = opened(root).settings
+    rows = [describe(settings, mid, utc_today()) for mid in names]
+    emit(dumps({"models": rows}) if fmt == "json" else text(rows))

@@ -12,11 +12,11 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from registry.check import tokens
 from registry.check.rules.base import Context, static_tokens
 from registry.common.errors import RegistryError
 from registry.common.findings import Finding, make
 from registry.diff.units import UnitDiff, diff_environments
+from registry.models import tokens
 from registry.resolve.registry import Registry
 from registry.resolve.units import Environment, Unit
 

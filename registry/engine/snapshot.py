@@ -196,7 +196,7 @@ def save_delta(
 
 
 def _tokenizer() -> str:
-    from registry.check import tokens
+    from registry.models import tokens
 
     return tokens.name()
 

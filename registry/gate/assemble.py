@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from registry.check.rules.pins import dated
 from registry.check.validate import finish
 from registry.gate.drift import _stale, gate_pair
 from registry.gate.result import CheckResult, Material, PairReport
@@ -43,6 +44,7 @@ def assemble(
             pairs.append(pair)
             found.extend(pair_findings)
         found.extend(_stale(waivers, reg.parity_pairs()))
+    found = dated(found, today, reg.settings.warn_days)  # PIN004: as of the run's day
     return CheckResult(
         root=str(reg.root),
         findings=finish(reg, found, select_codes, ignore_codes),

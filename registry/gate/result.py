@@ -9,10 +9,10 @@ import datetime as dt
 import functools
 from typing import Any
 
-from registry.check import tokens
 from registry.common.findings import Finding, count
 from registry.diff.units import UnitDiff
 from registry.gate.waivers import Waiver
+from registry.models import tokens
 from registry.resolve.units import Environment
 
 

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import re
-from pathlib import Path
 from typing import Any
 
-_DATA = Path(__file__).resolve().parents[1] / "data"
+from registry.models import catalog
+from registry.models.naming import Verdict, verdict
 
-# A snapshot the provider promises not to move: a date, or a provider version suffix.
-SNAPSHOT_PATTERNS = (
-    re.compile(r"-\d{4}-\d{2}-\d{2}(?![0-9])"),  # openai, azure: -2024-08-06
-    re.compile(r"-20\d{6}(?![0-9])"),  # anthropic: -20241022
-    re.compile(r"@20\d{6}$"),  # vertex anthropic: @20240620
-    re.compile(r"-v\d+(:\d+)?$"),  # bedrock: -v1:0, -v2
-    re.compile(r"-\d{3}$"),  # google: -002
-    re.compile(r"-(2[3-9]|3\d)(0[1-9]|1[0-2])$"),  # mistral: -2407, -2411
-)
 LATEST = re.compile(r"latest", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=1)
-def builtin_catalog() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((_DATA / "catalog.json").read_text("utf-8"))
-    return data
+VARIANT = re.compile(r"-(mini|nano|haiku|audio|realtime|search|transcribe|tts)")  # not a pin of it
+WARN_DAYS = 90  # a pinned model retiring within this many days is a warning (PIN004)
 
 
 @dataclasses.dataclass
@@ -44,6 +30,7 @@ class Settings:
     cache_min: dict[str, int] = dataclasses.field(default_factory=dict)
     growth_percent: float = 20.0
     growth_tokens: int = 500
+    warn_days: int = WARN_DAYS
 
     @classmethod
     def from_data(cls, data: dict[str, Any] | None) -> Settings:
@@ -52,7 +39,7 @@ class Settings:
         return cls(
             environments=d.get("environments"),
             parity=[(a, b) for a, b in d["parity"]] if "parity" in d else None,
-            models={**builtin_catalog()["models"], **(d.get("models") or {})},
+            models=dict(d.get("models") or {}),
             pins_floating=list(pins.get("floating") or []),
             pins_pinned=list(pins.get("pinned") or []),
             separate=[(a, b) for a, b in (d.get("credentials") or {}).get("separate") or []],
@@ -61,13 +48,35 @@ class Settings:
             cache_min=dict((d.get("cache") or {}).get("min_prefix_tokens") or {}),
             growth_percent=float((d.get("budget") or {}).get("growth_percent", 20.0)),
             growth_tokens=int((d.get("budget") or {}).get("growth_tokens", 500)),
+            warn_days=int(pins.get("warn_days", WARN_DAYS)),
         )
 
     def model_info(self, model_id: str) -> dict[str, Any] | None:
-        return self.models.get(model_id)
+        """What is known of an id: registry.yaml's entry over the built-in catalog's. An entry
+        with `model:` (an Azure deployment, an internal alias) is that model's, with its own
+        fields on top."""
+        own = self.models.get(model_id)
+        target = own.get("model") if isinstance(own, dict) else None
+        if isinstance(target, str) and target != model_id:
+            base = self.model_info(target) if target not in self.models else self.models[target]
+            return {**(base or {}), **{k: v for k, v in own.items() if k != "model"}}  # type: ignore[union-attr]
+        builtin = catalog.lookup(model_id)
+        if own is None:
+            return builtin
+        return {**(builtin or {}), **own}
+
+    def runs(self, model_id: str) -> str:
+        """The model an id runs: itself, or what registry.yaml maps it to (`model:`)."""
+        seen = {model_id}
+        while isinstance(target := (self.models.get(model_id) or {}).get("model"), str):
+            if target in seen:
+                break
+            seen.add(target)
+            model_id = target
+        return model_id
 
     def provider(self, model_id: str) -> dict[str, Any]:
-        providers = builtin_catalog()["providers"]
+        providers = catalog.providers()
         info: dict[str, Any] = providers.get(model_id.split("/", 1)[0], providers["*"])
         return info
 
@@ -75,30 +84,56 @@ class Settings:
         name = model_id.split("/", 1)[0]
         if name in self.cache_min:
             return self.cache_min[name]
+        own = (self.model_info(model_id) or {}).get("cache_min_tokens")
+        if isinstance(own, int):
+            return own
         value = self.provider(model_id).get("cache_min_tokens")
         return int(value) if value is not None else None
 
-    def is_pinned(self, model_id: str) -> bool:
-        """Pinned or floating, as DESIGN.md defines it (user patterns first)."""
+    def pin(self, model_id: str) -> Verdict:
+        """Pinned or floating, and why: registry.yaml's `pins` patterns first, then an entry's
+        own `pinned`, then the model a mapped id runs (`model:`), then the provider's naming
+        policy (`registry.models.naming`)."""
         if _matches(tuple(self.pins_floating), model_id):
-            return False
-        if (self.models.get(model_id) or {}).get("pinned") or _matches(
-            tuple(self.pins_pinned), model_id
-        ):
-            return True
-        if LATEST.search(model_id):
-            return False
-        return any(p.search(model_id) for p in SNAPSHOT_PATTERNS)
+            return Verdict(False, "registry.yaml pins.floating")
+        if _matches(tuple(self.pins_pinned), model_id):
+            return Verdict(True, "registry.yaml pins.pinned")
+        own = self.models.get(model_id)
+        if isinstance(own, dict) and isinstance(own.get("pinned"), bool):
+            return Verdict(own["pinned"], "registry.yaml models: pinned")
+        if isinstance(own, dict) and isinstance(own.get("model"), str) and own["model"] != model_id:
+            found = self.pin(own["model"])
+            return Verdict(found.pinned, f"runs {own['model']} ({found.rule})")
+        builtin = catalog.lookup(model_id)
+        if builtin is not None and isinstance(builtin.get("pinned"), bool):
+            return Verdict(builtin["pinned"], "the built-in catalog")
+        return verdict(model_id)
+
+    def is_pinned(self, model_id: str) -> bool:
+        return self.pin(model_id).pinned is True
+
+    def retirement(self, model_id: str) -> tuple[str, str | None] | None:
+        """(retirement date, successor id or None), when the data or registry.yaml has one."""
+        info = self.model_info(model_id) or {}
+        date = info.get("retires")
+        if not isinstance(date, str):
+            return None
+        successor = info.get("successor")
+        return date, successor if isinstance(successor, str) else None
 
     def suggest_pin(self, model_id: str) -> str | None:
-        """The newest catalog id that pins the same family, for hints."""
+        """The newest known id that pins the same family, for hints."""
         family = LATEST.sub("", model_id).rstrip("-:@.")
+        known = {**catalog.models(), **self.models}
         candidates = sorted(
             m
-            for m in self.models
+            for m in known
             if m.startswith(family + "-")
             and self.is_pinned(m)
-            and not re.match(r"-(mini|nano|haiku)", m[len(family) :])
+            and not (catalog.lookup(m) or {}).get("retires")
+            and not re.match(
+                r"-(mini|nano|haiku|audio|realtime|search|transcribe|tts)", m[len(family) :]
+            )
         )
         return candidates[-1] if candidates else None
 

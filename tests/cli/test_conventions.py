@@ -136,7 +136,7 @@ def test_show_json_gives_each_value_with_its_origin(reg_root: Path) -> None:
         "value": 0.1,
         "origin": {"file": "prompts/answer/v1.yaml", "line": 17, "column": 25},
     }
-    assert data["model"]["value"] == "openai/gpt-4o-2024-08-06"
+    assert data["model"]["value"] == "openai/gpt-5.4-2026-03-05"
     assert data["model"]["origin"]["file"] == "environments/base.yaml"
     assert [m["role"] for m in data["messages"]] == ["system", "user"]
 

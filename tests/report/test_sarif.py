@@ -70,7 +70,7 @@ def test_every_rule_carries_its_catalog_entry(
         assert "helpUri" not in r  # no docs URL configured: no made-up link
     pin = next(r for r in rules if r["id"] == "PIN001")
     assert pin["name"] == "FloatingChatOrFallbackModelId"
-    assert "Bad:" in pin["help"]["markdown"] and "gpt-4o-2024-08-06" in pin["help"]["text"]
+    assert "Bad:" in pin["help"]["markdown"] and "gpt-5-2025-08-07" in pin["help"]["text"]
     sec = next(r for r in rules if r["id"] == "SEC001")
     assert "security" in sec["properties"]["tags"] and sec["properties"]["security-severity"]
 

@@ -43,7 +43,7 @@ def test_units_resolve_with_precedence(reg_root: Path) -> None:
     )
     reg = registry.open(reg_root)
     unit = reg.resolve("prod").prompts["answer"]
-    assert unit.model == "openai/gpt-4o-2024-08-06"
+    assert unit.model == "openai/gpt-5.4-2026-03-05"
     # env params < prompt defaults < binding
     assert unit.params == {"temperature": 0.0, "top_p": 1.0, "max_tokens": 800}
     assert unit.origin(("params", "temperature"))[:2] == ("environments/prod.yaml", 3)
@@ -53,7 +53,7 @@ def test_units_resolve_with_precedence(reg_root: Path) -> None:
     assert unit.rag is not None and unit.rag["embedding_model"] == "openai/text-embedding-3-large"
     assert unit.routing["timeout_s"] == 30
     classify = reg.resolve("prod").prompts["classify"]
-    assert classify.model == "openai/gpt-4o-mini-2024-07-18" and classify.tools == {}
+    assert classify.model == "openai/gpt-5.4-mini-2026-03-17" and classify.tools == {}
 
 
 def test_null_removes_and_no_extends_inherits_nothing(reg_root: Path) -> None:

@@ -23,6 +23,7 @@ def all_rules() -> list[ModuleType]:
     from registry.check.rules import (
         budget,
         cache,
+        capabilities,
         credentials,
         params,
         parity,
@@ -43,6 +44,7 @@ def all_rules() -> list[ModuleType]:
         text,
         pins,
         params,
+        capabilities,
         budget,
         cache,
         tools,

@@ -156,15 +156,21 @@ def _shapes(ctx: Context, unit: Unit, doc: Document | None) -> list[prompttext.S
 
 
 def static_tokens(ctx: Context, unit: Unit) -> int:
-    """Tokens of a unit that do not depend on inputs: tools + static template text."""
-    from registry.check import tokens
+    """Tokens of a unit that do not depend on inputs: tools + static template text, counted
+    for the model it runs (`registry.models.tokens`)."""
+    from registry.models import tokens
 
-    key = ("static", id(ctx.reg.prompt_doc(unit.prompt, unit.version)), unit.prompt, unit.version)
+    model = ctx.reg.settings.runs(unit.model) if unit.model else None
+    encoding = tokens.encoding_for(model)
+    doc = ctx.reg.prompt_doc(unit.prompt, unit.version)
+    key = ("static", id(doc), unit.prompt, unit.version, encoding)
     if key not in ctx.memo:
-        ctx.memo[key] = tokens.count("".join(s.static_total for s in shapes(ctx, unit) if s))
-    tools_key = ("tools", tuple(id(unit.tools[n]) for n in unit.tool_order), tuple(unit.tool_order))
+        text = "".join(s.static_total for s in shapes(ctx, unit) if s)
+        ctx.memo[key] = tokens.count(text, model)
+    tools = tuple(id(unit.tools[n]) for n in unit.tool_order)
+    tools_key = ("tools", tools, tuple(unit.tool_order), encoding)
     if tools_key not in ctx.memo:
-        ctx.memo[tools_key] = tokens.count(tools_text(unit))
+        ctx.memo[tools_key] = tokens.count(tools_text(unit), model)
     return int(ctx.memo[key] + ctx.memo[tools_key])
 
 

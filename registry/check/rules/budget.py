@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registry.check import tokens
 from registry.check.rules.base import Context, static_tokens
 from registry.common.findings import Finding, make
+from registry.models import tokens
 
 CODES = ("BUDGET001", "BUDGET002")
 
@@ -61,7 +61,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "BUDGET001",
                 f"{unit.prompt}: {static} static prompt tokens + max_tokens "
                 f"{max_tokens} is over {unit.model}'s context window of {window} "
-                f"({tokens.name()})",
+                f"({tokens.name(ctx.reg.settings.runs(unit.model or ''))})",
                 *unit.origin(("params", "max_tokens")),
                 path=f"prompts.{unit.prompt}.params.max_tokens",
                 hint=f"lower max_tokens below {window - static}",

@@ -38,10 +38,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from registry.check import tokens
 from registry.check.rules.base import Context, content_line, shapes, tools_text
 from registry.common.findings import Finding, make
 from registry.load.yaml import Document
+from registry.models import tokens
 
 if TYPE_CHECKING:
     from registry.resolve.units import Unit
@@ -50,25 +50,32 @@ CODES = ("CACHE001", "CACHE002")
 SYSTEM_ROLES = ("system", "developer")
 
 
-def _prefix(unit: Unit, parts: list[Any]) -> tuple[int, int, int, tuple[int, str, int] | None]:
+def _prefix(
+    unit: Unit, parts: list[Any], model: str | None
+) -> tuple[int, int, int, tuple[int, str, int] | None]:
     """Tokens before the first dynamic construct (system messages, with tools first), the
-    whole static prefix, the static tokens after it, and where the first dynamic part is."""
-    before = tokens.count(tools_text(unit))  # tools come first in the provider's prefix
+    whole static prefix, the static tokens after it, and where the first dynamic part is,
+    counted for `model`."""
+
+    def count(text: str) -> int:
+        return tokens.count(text, model)
+
+    before = count(tools_text(unit))  # tools come first in the provider's prefix
     prefix_total, after = before, 0
     first: tuple[int, str, int] | None = None  # message index, construct, template line
     for i, (msg, shape) in enumerate(zip(unit.messages, parts, strict=True)):
         assert shape is not None
         system = msg["role"] in SYSTEM_ROLES
         if first is None:
-            prefix_total += tokens.count(shape.static_prefix)
+            prefix_total += count(shape.static_prefix)
             if system:
-                before += tokens.count(shape.static_prefix)
+                before += count(shape.static_prefix)
             if shape.first_dynamic is not None:
                 first = (i, shape.first_dynamic, shape.first_dynamic_line or 1)
                 if system:
-                    after += tokens.count(shape.static_total[len(shape.static_prefix) :])
+                    after += count(shape.static_total[len(shape.static_prefix) :])
         elif system:
-            after += tokens.count(shape.static_total)
+            after += count(shape.static_total)
         else:
             break
     return before, prefix_total, after, first
@@ -86,9 +93,11 @@ def _check_unit(ctx: Context, unit: Unit, doc: Document) -> Iterator[Finding]:
     if any(p is None for p in parts):
         return  # PRM001 says why
     order = unit.tool_order or sorted(unit.tools)
-    key = ("cache-prefix", id(doc), tuple(id(unit.tools[n]) for n in order), tuple(order))
-    if key not in ctx.memo:  # the same file and tools in every environment: count once
-        ctx.memo[key] = _prefix(unit, parts)
+    model = ctx.reg.settings.runs(unit.model) if unit.model else None
+    tools = (tuple(id(unit.tools[n]) for n in order), tuple(order))
+    key = ("cache-prefix", id(doc), *tools, tokens.encoding_for(model))
+    if key not in ctx.memo:  # the same file, tools and tokenizer everywhere: count once
+        ctx.memo[key] = _prefix(unit, parts, model)
     before, prefix_total, after, first = ctx.memo[key]
     if first is not None and unit.messages[first[0]]["role"] in SYSTEM_ROLES and after > before:
         i, name, tline = first
@@ -102,14 +111,14 @@ def _check_unit(ctx: Context, unit: Unit, doc: Document) -> Iterator[Finding]:
             path=f"messages[{i}].content",
             hint="move the dynamic part to the end, or into the user message",
         )
-    minimum = ctx.reg.settings.cache_min_tokens(unit.model) if unit.model else None
+    minimum = ctx.reg.settings.cache_min_tokens(model) if model else None
     if minimum and prefix_total < minimum:
         line, col = doc.pos(("messages",))
         provider = (unit.model or "").split("/", 1)[0]
         yield make(
             "CACHE002",
             f"{unit.prompt}: static prefix is {prefix_total} tokens, below "
-            f"{provider}'s {minimum}-token cache minimum ({tokens.name()})",
+            f"{provider}'s {minimum}-token cache minimum for {model} ({tokens.name(model)})",
             doc.file,
             line,
             col,
