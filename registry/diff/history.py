@@ -31,6 +31,9 @@ class Change:
     subject: str
     fingerprint: str | None  # None: not bound at that commit
     files: list[str]
+    # "since when" walks: the search stopped after this many commits with the drift still
+    # there, so it began at this commit or before (None: it began here)
+    searched: int | None = None
 
 
 SHARED = ("environments", "prompts/_partials", "registry.yaml")  # what every unit depends on
@@ -273,8 +276,11 @@ def _walk_since(
                 pending.remove(pid)
                 continue
             when = dt.datetime.fromisoformat(date)
-            since[pid] = Change(sha, when, author, subject, fps[pid][b], files)
-            if seen[pid] >= limit:
+            cut = seen[pid] >= limit  # never silently wrong: say where the search stopped
+            since[pid] = Change(
+                sha, when, author, subject, fps[pid][b], files, seen[pid] if cut else None
+            )
+            if cut:
                 pending.remove(pid)
         if not pending:
             break

@@ -19,7 +19,7 @@ from registry.gate.result import Material
 if TYPE_CHECKING:
     from registry.diff.units import UnitDiff
 
-FORMAT = 5
+FORMAT = 6
 
 
 # -- the file ----------------------------------------------------------------------------------
@@ -50,7 +50,8 @@ _MATERIAL = {
     "diffs": ListOf(Tuple(str, str, ListOf(_DIFF))),
     "secrets": ListOf(Tuple(Opt(str), str)),
 }
-_SINCE = Opt(ListOf(Tuple(str, str, str, Opt(Tuple(str, str, str, str, Opt(str), ListOf(str))))))
+_CHANGE = Tuple(str, str, str, str, Opt(str), ListOf(str), Opt(int))
+_SINCE = Opt(ListOf(Tuple(str, str, str, Opt(_CHANGE))))
 _STATE = {"scanned_at": int, "head": Opt(str), "since": _SINCE, **_MATERIAL}
 BASE_SHAPE = shapes.Record(
     {
@@ -321,6 +322,7 @@ def since_out(memo: dict[Any, Any]) -> list[Any]:
         change = None
         if c is not None:
             change = [c.commit, c.date.isoformat(), c.author, c.subject, c.fingerprint, c.files]
+            change.append(c.searched)
         out.append([a, b, pid, change])
     return out
 
@@ -333,8 +335,9 @@ def since_in(raw: Any) -> dict[Any, Any]:
         for a, b, pid, c in raw or []:
             change = None
             if c is not None:
-                commit, date, author, subject, fp, files = c
-                change = Change(commit, dt.datetime.fromisoformat(date), author, subject, fp, files)
+                commit, date, author, subject, fp, files, searched = c
+                when = dt.datetime.fromisoformat(date)
+                change = Change(commit, when, author, subject, fp, files, searched)
             memo[(a, b, pid)] = change
     except (TypeError, ValueError):
         return {}

@@ -83,6 +83,7 @@ def _since(change: Any, today: Any) -> dict[str, Any] | None:
         "date": change.date.isoformat(),
         "author": change.author,
         "days": (today - change.date.date()).days,
+        "searched": getattr(change, "searched", None),  # set: the drift began here or before
     }
 
 

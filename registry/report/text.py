@@ -28,6 +28,11 @@ def since_text(change: Any, today: Any) -> str:
     if change is None:
         return "drifting in uncommitted changes (or outside git history)"
     days = (today - change.date.date()).days
+    if getattr(change, "searched", None):
+        return (
+            f"drifting since before {change.date.date().isoformat()} ({days} day(s) ago; "
+            f"{change.searched} commits of this unit searched, the oldest {change.commit[:12]})"
+        )
     return (
         f"drifting since {change.commit[:12]} ({change.date.date().isoformat()}, {days} "
         f"day(s) ago, {one_line(change.author)}: {one_line(change.subject)})"

@@ -297,3 +297,30 @@ def test_since_in_a_registry_inside_a_larger_repository(tmp_path: Path) -> None:
         for c in since.values()
     )
     repo.close()
+
+
+def test_since_says_when_its_search_was_cut_short(repo: git.Repo) -> None:
+    """The walk looks back at most `limit` commits of a unit; a drift older than that is
+    "before <date> (N commits searched)", never the oldest commit seen named as its start."""
+    root = Path(repo.working_tree_dir)
+    edit(
+        root,
+        "environments/prod.yaml",
+        "extends: base\n",
+        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
+    )
+    hotfix = commit_all(repo, "prod hot-fix")
+    later = []
+    for i in range(4):  # commits that touch the unit's files but keep the drift
+        edit(root, "environments/base.yaml", f"timeout_s: {30 + i}", f"timeout_s: {31 + i}")
+        later.append(commit_all(repo, f"timeout {31 + i}"))
+    whole = history.drift_since(root, ["answer"], "staging", "prod")
+    assert whole["answer"] is not None and whole["answer"].commit == hotfix
+    assert whole["answer"].searched is None
+    cut = history.drift_since(root, ["answer"], "staging", "prod", limit=3)["answer"]
+    assert cut is not None and cut.commit == later[1] and cut.searched == 3
+    from registry.report.text import since_text
+
+    text = since_text(cut, cut.date.date())
+    assert text.startswith(f"drifting since before {cut.date.date().isoformat()}")
+    assert f"3 commits of this unit searched, the oldest {later[1][:12]}" in text
