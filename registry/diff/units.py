@@ -175,25 +175,53 @@ def _order(field: str) -> tuple[int, str]:
     return (UNIT_FIELDS.index(head) if head in UNIT_FIELDS else 99, field)
 
 
+Memo = dict[tuple[str, str], tuple[str, str, "UnitDiff"]]  # (fp_a, fp_b) -> labels, diff
+
+
 def diff_environments(
     a: Environment,
     b: Environment,
     labels: tuple[str, str] | None = None,
     known: dict[str, UnitDiff] | None = None,
+    memo: Memo | None = None,
 ) -> tuple[list[str], list[UnitDiff]]:
     """(prompt ids equal on both sides, unit diffs) — fingerprints first, then fields
-    (`known`: earlier diffs by prompt, reused while both fingerprints are unchanged)."""
+    (`known`: earlier diffs by prompt, reused while both fingerprints are unchanged). A unit
+    diff depends only on its two fingerprints: with `memo` (shared by the parity pairs of a
+    run), each distinct pair of fingerprints is diffed once, and other pairs with the same
+    two units take its differences with their own origins and labels."""
     equal: list[str] = []
     diffs: list[UnitDiff] = []
     label_a, label_b = labels or (a.name, b.name)
     known = known or {}
     for pid in sorted(set(a.prompts) | set(b.prompts)):
-        d = diff_units(label_a, a.prompts.get(pid), label_b, b.prompts.get(pid), known.get(pid))
+        ua, ub = a.prompts.get(pid), b.prompts.get(pid)
+        earlier = known.get(pid)
+        seen = memo.get((ua.fingerprint, ub.fingerprint)) if memo and ua and ub else None
+        if earlier is None and seen is not None:
+            earlier = _relabelled(seen, label_a, label_b)
+        d = diff_units(label_a, ua, label_b, ub, earlier)
         if d is None:
             equal.append(pid)
-        else:
-            diffs.append(d)
+            continue
+        diffs.append(d)
+        if memo is not None and d.status == "changed" and d.fp_a and d.fp_b:
+            memo.setdefault((d.fp_a, d.fp_b), (label_a, label_b, d))
     return equal, diffs
+
+
+def _relabelled(seen: tuple[str, str, UnitDiff], label_a: str, label_b: str) -> UnitDiff:
+    """A diff made for another pair of environments, its text diffs' headers renamed."""
+    was_a, was_b, diff = seen
+    if (was_a, was_b) == (label_a, label_b):
+        return diff
+    out = []
+    for d in diff.differences:
+        if d.text_diff is not None and len(d.text_diff) >= 2:
+            head = [f"--- {label_a}:{d.path}", f"+++ {label_b}:{d.path}"]
+            d = dataclasses.replace(d, text_diff=head + d.text_diff[2:])
+        out.append(d)
+    return dataclasses.replace(diff, differences=out)
 
 
 def plain(value: Any) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.diff.units import UnitDiff, diff_environments
+from registry.diff.units import Memo, UnitDiff, diff_environments
 from registry.gate.result import EnvFacts, Material
 from registry.resolve.registry import Registry
 
@@ -30,12 +30,13 @@ def collect(
     progress.stage("resolving environments")
     envs = reg.resolve_all()
     diffs: dict[tuple[str, str], dict[str, UnitDiff]] = {}
+    memo: Memo = {}  # each distinct pair of unit fingerprints is diffed once
     if drift:
         for a, b in reg.parity_pairs():
             if a in envs and b in envs and envs[a].chain_ok and envs[b].chain_ok:
                 progress.stage(f"comparing {a} and {b}")
                 before = (known or {}).get((a, b))
-                _equal, unit_diffs = diff_environments(envs[a], envs[b], known=before)
+                _equal, unit_diffs = diff_environments(envs[a], envs[b], known=before, memo=memo)
                 diffs[(a, b)] = {d.prompt: d for d in unit_diffs}
     if shared is None:
         shared = reg.only_prompts is None

@@ -324,3 +324,34 @@ def test_since_says_when_its_search_was_cut_short(repo: git.Repo) -> None:
     text = since_text(cut, cut.date.date())
     assert text.startswith(f"drifting since before {cut.date.date().isoformat()}")
     assert f"3 commits of this unit searched, the oldest {later[1][:12]}" in text
+
+
+def test_each_distinct_pair_of_unit_fingerprints_is_diffed_once(tmp_path: Path) -> None:
+    """Parity pairs that compare the same two units (prod-eu extends prod) share one diff;
+    each gets its own labels and origins, exactly as diffing it afresh gives."""
+    from registry.diff.units import diff_environments
+
+    root = write_registry(
+        tmp_path / "reg",
+        {
+            "registry.yaml": "environments: [dev, staging, prod, prod-eu]\n"
+            "parity: [[staging, prod], [staging, prod-eu]]\n",
+            "environments/prod.yaml": "extends: base\nparams: {top_p: 0.5}\n"
+            "prompts: {answer: {version: 2}}\n",
+            "environments/prod-eu.yaml": "extends: prod\n",
+        },
+    )
+    v1 = (root / "prompts/answer/v1.yaml").read_text()
+    (root / "prompts/answer/v2.yaml").write_text(v1.replace("Answer briefly.", "Answer in full."))
+    reg = registry.open(root)
+    staging, prod, eu = (reg.resolve(n) for n in ("staging", "prod", "prod-eu"))
+    memo: dict[Any, Any] = {}
+    first = diff_environments(staging, prod, memo=memo)
+    shared = diff_environments(staging, eu, memo=memo)
+    fresh = diff_environments(staging, eu)
+    assert memo and first[1] and shared == fresh
+    texts = [d.text_diff for u in shared[1] for d in u.differences if d.text_diff]
+    assert texts and all(t[:2] == [f"--- staging:{t[0].split(':', 1)[1]}", t[1]] for t in texts)
+    assert all(t[1].startswith("+++ prod-eu:") for t in texts)
+    result = check(reg, today=dt.date.today())
+    assert [p.b for p in result.pairs] == ["prod", "prod-eu"]
