@@ -1,7 +1,13 @@
-"""Generate a realistic registry for benchmarks: N prompts, 3 environments with some drift and
-waivers, and a git history of a few thousand commits (built with `git fast-import`).
+"""Generate a registry for benchmarks: N prompts and a git history of a few thousand commits
+(built with `git fast-import`).
 
     python bench/generate.py 10000 --out bench/out/reg10k --commits 3000
+    python bench/generate.py 10000 --profile realistic --pairs 15 --commits 3000
+
+Profiles: `simple` (the default: 3 environments, a little drift and waivers, 1-2 versions per
+prompt) and `realistic`, the shape teams have (issue #22): 6 environments (dev, qa, staging,
+prod, and prod-eu and prod-us extending prod), overlays on 10% of the prompts in each
+environment, 3-5 versions per prompt, three shared partials, and 3 or 15 parity pairs.
 """
 
 from __future__ import annotations
@@ -116,6 +122,57 @@ def files(n: int, seed: int = 7) -> dict[str, str]:
     return out
 
 
+REALISTIC_ENVS = ("dev", "qa", "staging", "prod", "prod-eu", "prod-us")
+PARTIALS = {
+    "tone.j2": "Write in plain, friendly English.\n",
+    "safety.j2": "Never ask for passwords, card numbers or one-time codes.\n",
+    "format.j2": "Use a numbered list only for instructions of three or more steps.\n",
+}
+
+
+def realistic(n: int, pairs: int, seed: int = 7) -> dict[str, str]:
+    """The `realistic` profile (see the module docstring)."""
+    rnd = random.Random(seed)
+    if pairs == 15:
+        parity = [[a, b] for i, a in enumerate(REALISTIC_ENVS) for b in REALISTIC_ENVS[i + 1 :]]
+    else:
+        parity = [["staging", "prod"], ["prod", "prod-eu"], ["prod", "prod-us"]]
+    out = {
+        "registry.yaml": f"environments: [{', '.join(REALISTIC_ENVS)}]\n"
+        f"parity: {parity}\nwaivers: {{max_days: 36500}}\n".replace("'", ""),
+    }
+    out.update({f"prompts/_partials/{name}": text for name, text in PARTIALS.items()})
+    bindings = []
+    for i in range(n):
+        pid = f"p{i:05d}"
+        versions = 3 + i % 3
+        for v in range(1, versions + 1):
+            text = prompt_yaml(i, v, rnd)
+            if i % 2:
+                text = text.replace('{% include "tone.j2" %}', '{% include "safety.j2" %}')
+            if i % 3 == 0:
+                text = text.replace('{% include "tone.j2" %}', '{% include "format.j2" %}')
+            out[f"prompts/{pid}/v{v}.yaml"] = text
+        bindings.append(
+            f"  {pid}: {{version: {versions - 1}{', rag: default' if i % 4 == 0 else ''}}}"
+        )
+    out["environments/base.yaml"] = BASE_HEAD + "\n".join(bindings) + "\n"
+    for k, env in enumerate(REALISTIC_ENVS):
+        head = "extends: prod\n" if env in ("prod-eu", "prod-us") else "extends: base\n"
+        picked = [i for i in range(n) if (i * 7 + k * 13) % 10 == 0]  # 10% of the prompts
+        overlay = [
+            f"  p{i:05d}: {{params: {{max_tokens: {600 + (i + k) % 5 * 100}}}}}" for i in picked
+        ]
+        if env == "staging":  # the newest version, trialled in staging
+            overlay += [f"  p{i:05d}: {{version: {3 + i % 3}}}" for i in range(0, n, 20)]
+        out[f"environments/{env}.yaml"] = (
+            head + "prompts:\n" + "\n".join(overlay) + "\n"
+            f'ops: {{credentials: {{openai: "${{K_{env.upper().replace("-", "_")}}}"}}}}\n'
+        )
+    out["waivers.yaml"] = "waivers: []\n"
+    return out
+
+
 def _blob(data: bytes) -> bytes:
     return b"data %d\n" % len(data) + data + b"\n"
 
@@ -138,6 +195,8 @@ def fast_import(root: Path, tree: dict[str, str], commits: int, seed: int = 11) 
 
     commit("registry", tree)
     prompt_files = [p for p in tree if p.startswith("prompts/p") and p.endswith("/v1.yaml")]
+    envs = sorted(p[len("environments/") : -5] for p in tree if p.startswith("environments/"))
+    envs = [e for e in envs if e != "base"]
     for k in range(commits):
         kind = rnd.random()
         if kind < 0.7:  # reword a prompt that is not yet published everywhere (new version)
@@ -147,7 +206,7 @@ def fast_import(root: Path, tree: dict[str, str], commits: int, seed: int = 11) 
             )
             commit(f"reword {path}", {path: tree[path]})
         else:  # tune a param in an overlay
-            env = rnd.choice(["dev", "staging", "prod"])
+            env = rnd.choice(envs)
             path = f"environments/{env}.yaml"
             tree[path] = (
                 tree[path].split("\nparams:")[0].rstrip("\n")
@@ -163,13 +222,16 @@ def main() -> None:
     parser.add_argument("n", type=int, help="number of prompts")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--commits", type=int, default=3000)
+    parser.add_argument("--profile", choices=("simple", "realistic"), default="simple")
+    parser.add_argument("--pairs", type=int, choices=(3, 15), default=3, help="realistic only")
     args = parser.parse_args()
-    out = args.out or Path(__file__).parent / "out" / f"reg{args.n}"
+    name = f"reg{args.n}" if args.profile == "simple" else f"real{args.n}-p{args.pairs}"
+    out = args.out or Path(__file__).parent / "out" / name
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=out, check=True)
-    tree = files(args.n)
+    tree = files(args.n) if args.profile == "simple" else realistic(args.n, args.pairs)
     if args.commits:
         fast_import(out, dict(tree), args.commits)
     else:
