@@ -222,65 +222,86 @@ def drift_since(
 ) -> dict[str, Change | None]:
     """Per unit: the oldest commit of the unbroken run, back from HEAD, in which `a` and `b`
     differ — when the drift began. None when HEAD has no drift for it (the working tree drifted
-    but nothing is committed yet); empty outside git.
+    but nothing is committed yet); empty outside git. One pair of `drift_since_pairs`."""
+    found = drift_since_pairs(root, {(a, b): pids}, limit, known)
+    return found.get((a, b), {}) if found else {}
 
-    One walk serves every unit: each commit is loaded once, for the units it touches (the
-    files a unit depends on), and a unit leaves the walk when its drift began or after `limit`
-    commits of its own. `known`: analyses already at hand, keyed by content (see
-    `Registry.shared_analyses`)."""
+
+Pair = tuple[str, str]
+
+
+def drift_since_pairs(
+    root: Path,
+    wanted: dict[Pair, list[str]],
+    limit: int = 200,
+    known: dict[Any, Any] | None = None,
+) -> dict[Pair, dict[str, Change | None]]:
+    """`drift_since` for several parity pairs in one walk: each commit is loaded once, for
+    the units it touches (the files a unit depends on), with every environment the pending
+    pairs compare resolved once; a (pair, unit) leaves the walk when its drift began or after
+    `limit` commits of its own. `known`: analyses already at hand, keyed by content (see
+    `Registry.shared_analyses`). Empty outside git."""
     try:
         walker = _Walker(root, "")
     except Exception:  # noqa: BLE001 - not a git repository: no history to tell
         return {}
     walker.cache.update(known or {})
-    since: dict[str, Change | None] = {pid: None for pid in pids}
-    pending = list(pids)
+    since: dict[Pair, dict[str, Change | None]] = {
+        pair: dict.fromkeys(pids) for pair, pids in wanted.items()
+    }
+    pending = [(pair, pid) for pair, pids in wanted.items() for pid in pids]
+    pids = sorted({pid for _pair, pid in pending})
     commits = contextlib.closing(_commits(root, walker.repo, pids, None))
     with contextlib.closing(walker.repo), commits as walk:
-        _walk_since(walker, walk, a, b, limit, since, pending)
+        _walk_since(walker, walk, limit, since, pending)
     return since
 
 
 def _walk_since(
     walker: _Walker,
     walk: Iterator[tuple[str, ...]],
-    a: str,
-    b: str,
     limit: int,
-    since: dict[str, Change | None],
-    pending: list[str],
+    since: dict[Pair, dict[str, Change | None]],
+    pending: list[tuple[Pair, str]],
 ) -> None:
-    progress.stage(f"looking back through history for when {a} and {b} began to differ")
+    names = ", ".join(f"{a} and {b}" for a, b in since)
+    progress.stage(f"looking back through history for when {names} began to differ")
     seen = dict.fromkeys(pending, 0)
-    walker.limited = (*SHARED, *(f"prompts/{pid}" for pid in pending))
+    walker.limited = (*SHARED, *sorted({f"prompts/{pid}" for _pair, pid in pending}))
     moved: set[str] | None = None  # files changed since the commit resolved last
     fps: dict[str, dict[str, str | None]] = {}  # the units resolved there: their fingerprints
     for sha, date, author, subject, *files in walk:
         shared = any(f == p or f.startswith(p + "/") for f in files for p in SHARED)
         touched = [
-            pid for pid in pending if shared or any(f.startswith(f"prompts/{pid}/") for f in files)
+            (pair, pid)
+            for pair, pid in pending
+            if shared or any(f.startswith(f"prompts/{pid}/") for f in files)
         ]
         if not touched:
             moved = _more(moved, files)
             continue
-        if all(pid in fps for pid in touched) and _carried(moved, walker.layers, touched):
+        envs = sorted({env for pair, _pid in touched for env in pair})
+        units = sorted({pid for _pair, pid in touched})
+        there = all(pid in fps and all(env in fps[pid] for env in envs) for pid in units)
+        if there and _carried(moved, walker.layers, units):
             # nothing they resolve from moved (another environment was tuned, say): the units
             # resolve as at the commit resolved last, where they differed
             moved = _more(moved, files)
         else:
-            fps = walker.fingerprints_of(sha, [a, b], touched, moved)
+            fps = walker.fingerprints_of(sha, envs, units, moved)
             moved = _more(set(), files)
-        for pid in touched:
-            seen[pid] += 1
+        for item in touched:
+            (a, b), pid = item
+            seen[item] += 1
             if fps[pid][a] == fps[pid][b]:
-                pending.remove(pid)
+                pending.remove(item)
                 continue
             when = dt.datetime.fromisoformat(date)
-            cut = seen[pid] >= limit  # never silently wrong: say where the search stopped
-            since[pid] = Change(
-                sha, when, author, subject, fps[pid][b], files, seen[pid] if cut else None
+            cut = seen[item] >= limit  # never silently wrong: say where the search stopped
+            since[(a, b)][pid] = Change(
+                sha, when, author, subject, fps[pid][b], files, seen[item] if cut else None
             )
             if cut:
-                pending.remove(pid)
+                pending.remove(item)
         if not pending:
             break

@@ -40,9 +40,9 @@ def assemble(
             if a not in envs or b not in envs or not (envs[a].complete and envs[b].complete):
                 continue  # the errors that broke them fail the check; drift would be noise
             pair, pair_findings = gate_pair(envs[a], envs[b], material.diffs[(a, b)], waivers)
-            _since(reg, pair, since_memo)
             pairs.append(pair)
             found.extend(pair_findings)
+        _since(reg, pairs, since_memo)
         found.extend(_stale(waivers, reg.parity_pairs()))
     found = dated(found, today, reg.settings.warn_days)  # PIN004: as of the run's day
     return CheckResult(
@@ -65,21 +65,27 @@ def utc_today() -> dt.date:
 SINCE_MAX_UNITS = 20  # history walks are per unit: tell "since when" for the first 20
 
 
-def _since(reg: Registry, pair: PairReport, memo: dict[Any, Any] | None = None) -> None:
-    """Since when each drifting unit has drifted (working-tree registries in git only). Walks
-    depend on HEAD's history alone, so `memo` ({(a, b, prompt): Change | None}) may carry them
-    between runs at the same HEAD."""
-    if reg.source.ref is not None or not pair.drifting():
+def _since(reg: Registry, pairs: list[PairReport], memo: dict[Any, Any] | None = None) -> None:
+    """Since when each drifting unit has drifted (working-tree registries in git only), for
+    every pair in one history walk. Walks depend on HEAD's history alone, so `memo`
+    ({(a, b, prompt): Change | None}) may carry them between runs at the same HEAD."""
+    if reg.source.ref is not None:
         return
     memo = memo if memo is not None else {}
-    wanted = pair.drifting()[:SINCE_MAX_UNITS]
-    missing = [pid for pid in wanted if (pair.a, pair.b, pid) not in memo]
+    wanted = {(p.a, p.b): p.drifting()[:SINCE_MAX_UNITS] for p in pairs if p.drifting()}
+    missing = {
+        pair: [pid for pid in pids if (pair[0], pair[1], pid) not in memo]
+        for pair, pids in wanted.items()
+    }
+    missing = {pair: pids for pair, pids in missing.items() if pids}
     if missing:
-        from registry.diff.history import drift_since
+        from registry.diff.history import drift_since_pairs
 
-        walked = drift_since(reg.root, missing, pair.a, pair.b, known=reg.shared_analyses())
+        walked = drift_since_pairs(reg.root, missing, known=reg.shared_analyses())
         if not walked:
             return  # not in git
-        for pid in missing:
-            memo[(pair.a, pair.b, pid)] = walked.get(pid)
-    pair.since.update({pid: memo[(pair.a, pair.b, pid)] for pid in wanted})
+        for pair, pids in missing.items():
+            for pid in pids:
+                memo[(pair[0], pair[1], pid)] = walked[pair].get(pid)
+    for p in pairs:
+        p.since.update({pid: memo[(p.a, p.b, pid)] for pid in wanted.get((p.a, p.b), [])})

@@ -355,3 +355,44 @@ def test_each_distinct_pair_of_unit_fingerprints_is_diffed_once(tmp_path: Path) 
     assert all(t[1].startswith("+++ prod-eu:") for t in texts)
     result = check(reg, today=dt.date.today())
     assert [p.b for p in result.pairs] == ["prod", "prod-eu"]
+
+
+def test_one_walk_for_all_pairs_equals_one_walk_per_pair(tmp_path: Path) -> None:
+    """Every pair's "since when" from the one shared walk is what walking that pair alone
+    gives, across commits that move some pairs' units and not others'."""
+    root = write_registry(
+        tmp_path / "reg",
+        {
+            "registry.yaml": "environments: [dev, staging, prod, prod-eu]\n"
+            "parity: [[staging, prod], [staging, prod-eu], [prod, prod-eu], [dev, prod]]\n",
+            "environments/prod-eu.yaml": "extends: prod\n",
+        },
+    )
+    repo = init_repo(root)
+    commit_all(repo, "start")
+    steps = [
+        ("environments/prod.yaml", "extends: base\n", "extends: base\nparams: {top_p: 0.5}\n"),
+        ("prompts/classify/v1.yaml", "Classify", "Label"),
+        (
+            "environments/prod-eu.yaml",
+            "extends: prod\n",
+            "extends: prod\nrouting: {timeout_s: 9}\n",
+        ),
+        ("environments/dev.yaml", "extends: base\n", "extends: base\nparams: {top_p: 0.7}\n"),
+        ("environments/base.yaml", "timeout_s: 30", "timeout_s: 31"),
+    ]
+    for rel, old, new in steps:
+        edit(root, rel, old, new)
+        commit_all(repo, f"edit {rel}")
+    pairs = [("staging", "prod"), ("staging", "prod-eu"), ("prod", "prod-eu"), ("dev", "prod")]
+    wanted = {pair: ["answer", "classify"] for pair in pairs}
+    together = history.drift_since_pairs(root, wanted)
+    alone = {pair: history.drift_since(root, ["answer", "classify"], *pair) for pair in pairs}
+    assert together == alone
+    assert any(c is not None for since in together.values() for c in since.values())
+    result = check(registry.open(root), today=dt.date.today())
+    assert {(p.a, p.b): p.since for p in result.pairs} == {
+        pair: {pid: c for pid, c in alone[pair].items() if pid in p.drifting()}
+        for p in result.pairs
+        for pair in [(p.a, p.b)]
+    }
