@@ -35,6 +35,19 @@ def main() -> None:
     cut = argv.index("--")
     args = parser.parse_args(argv[:cut])
     command = argv[cut + 1 :]
+    if sys.version_info < (3, 11):
+        parser.error("needs Python 3.11+ (-P keeps the current folder off sys.path)")
+    for name, tree in (("A", args.a), ("B", args.b)):  # each side runs its own tree's code
+        env = {**os.environ, "PYTHONPATH": tree}
+        where = subprocess.run(
+            [sys.executable, "-P", "-c", "import registry; print(registry.__file__)"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if not where.startswith(os.path.abspath(tree)):
+            parser.error(f"{name} imports {where}, not {tree}")
     times: dict[str, list[float]] = {"A": [], "B": []}
     trees = {"A": args.a, "B": args.b}
     for i in range(args.runs):
@@ -45,8 +58,8 @@ def main() -> None:
                 shutil.rmtree(cache, ignore_errors=True)
             env = {**os.environ, "PYTHONPATH": trees[name], "REGISTRY_CACHE_DIR": cache}
             start = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-c", RUN, *command],
+            subprocess.run(  # -P: not the current folder first on sys.path, PYTHONPATH is
+                [sys.executable, "-P", "-c", RUN, *command],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
