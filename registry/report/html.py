@@ -122,11 +122,11 @@ def _unit(d: UnitDiff, pair: PairReport, result: CheckResult, redact: Redactor) 
     from registry.report.text import since_text
 
     waived = all(x.path in pair.waived for x in d.differences)
-    since = pair.since.get(d.prompt) if d.prompt in pair.since else None
+    since = since_text(pair.since[d.prompt], result.today) if d.prompt in pair.since else ""
     return {
         "prompt": visible_line(d.prompt),
         "state": "waived" if waived else "drifting",
-        "since": visible_line(since_text(since, result.today)) if d.prompt in pair.since else "",
+        "since": visible_line(since),
         "fp_a": d.fp_a or "(not bound)",
         "fp_b": d.fp_b or "(not bound)",
         "differences": [_difference(x, pair, redact) for x in d.differences],

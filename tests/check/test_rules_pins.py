@@ -198,7 +198,7 @@ def test_an_azure_deployment_is_what_registry_yaml_maps_it_to(found) -> None:  #
         "models:\n  azure/support-prod: {model: openai/gpt-5.4-2026-03-05}\n"
     )
     assert found(files, "PIN001", "PIN002", "PIN004") == []
-    from registry.load.settings import Settings as S
-
-    mapped = S.from_data({"models": {"azure/support-prod": {"model": "openai/gpt-5.4-2026-03-05"}}})
+    mapped = Settings.from_data(
+        {"models": {"azure/support-prod": {"model": "openai/gpt-5.4-2026-03-05"}}}
+    )
     assert mapped.model_info("azure/support-prod") == mapped.model_info("openai/gpt-5.4-2026-03-05")
