@@ -5,6 +5,7 @@ reg = registry.open(".")                 # or registry.open(".", ref="v1.4.0")
 prod = reg.resolve("prod")
 unit = prod.prompts["support-answer"]
 messages = unit.render(question="…", passages=["…"])
+req = unit.request({"question": "…", "passages": ["…"]})   # client.chat.completions.create(**req)
 art = registry.load_artifact("build/prod.json", expect="sha256:…", environment="prod")
 """
 
@@ -12,12 +13,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from registry.common.errors import ArtifactError, InputError, RegistryError, RenderError
+from registry.common.errors import (
+    ArtifactError,
+    InputError,
+    OutputError,
+    RegistryError,
+    RenderError,
+)
 from registry.common.version import __version__
 
 __all__ = [
     "ArtifactError",
     "InputError",
+    "OutputError",
     "RegistryError",
     "RenderError",
     "__version__",

@@ -6,10 +6,12 @@ from registry.deploy.runtime import (
     ArtifactError,
     ArtifactUnit,
     InputError,
+    OutputError,
     RenderError,
     load_artifact,
     verify,
 )
+from registry.request.policy import RetryPolicy
 from registry.template.inputs import check_inputs
 
 __all__ = [
@@ -17,7 +19,9 @@ __all__ = [
     "ArtifactError",
     "ArtifactUnit",
     "InputError",
+    "OutputError",
     "RenderError",
+    "RetryPolicy",
     "check_inputs",
     "load_artifact",
     "verify",

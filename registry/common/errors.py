@@ -20,6 +20,17 @@ class InputError(RenderError):
     """Render inputs do not match the prompt's `variables` schema."""
 
 
+class OutputError(ValueError):
+    """A model's output is not what the unit's `response_format` asks for: not JSON, or JSON
+    its schema rejects. `path` is where (a JSON path, `$` for the whole), `keyword` the schema
+    keyword that failed (`json` when the text does not parse)."""
+
+    def __init__(self, message: str, path: str = "$", keyword: str = "json") -> None:
+        super().__init__(message)
+        self.path = path
+        self.keyword = keyword
+
+
 class ArtifactError(RegistryError):
     """The artifact is unreadable, not an artifact, tampered with, or not the expected build."""
 

@@ -31,6 +31,8 @@ def artifact(reg: Registry, env: Environment, redact: Redactor | None = None) ->
     for pid, unit in env.prompts.items():
         units[pid] = {"fingerprint": unit.fingerprint, **unit.behavior()}
     ops = redact_ops(env.ops)
+    ids = {u.model for u in env.prompts.values() if u.model}
+    ids.update(m for u in env.prompts.values() for m in u.routing.get("fallback") or ())
     data = {
         "format": ARTIFACT_FORMAT,
         "environment": env.name,
@@ -38,6 +40,9 @@ def artifact(reg: Registry, env: Environment, redact: Redactor | None = None) ->
         "source": reg.describe_source(),
         "units": units,
         "ops": redact.value(ops) if redact is not None else ops,
+        # what each model's requests need (limits, capabilities, cache minimum): the app
+        # builds them from the facts `check` used, not from whatever catalog it has installed
+        "models": {mid: reg.settings.model_facts(mid) for mid in sorted(ids)},
     }
     data["digests"] = section_digests(data)
     data["digest"] = artifact_digest(data, data["digests"])

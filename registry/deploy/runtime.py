@@ -3,6 +3,8 @@
     art = registry.load_artifact("build/prod.json", expect="sha256:…", environment="prod")
     unit = art.units["support-answer"]
     messages = unit.render(question="…", passages=[…])
+    reply = client.chat.completions.create(**unit.request({"question": "…"}))
+    answer = unit.parse(reply)                       # validated against response_format
     log.info("llm call", extra={"config_fingerprint": unit.fingerprint})
 
 Digests and fingerprints are recomputed from the content, never trusted: a tampered artifact,
@@ -20,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from registry.common import shapes
-from registry.common.errors import ArtifactError, InputError, RenderError
+from registry.common.errors import ArtifactError, InputError, OutputError, RenderError
 from registry.common.shapes import DictOf, ListOf, Opt, Record
+from registry.request.unit import Calls
 from registry.resolve.fingerprint import (
     ARTIFACT_FORMAT,
     SECTIONS,
@@ -33,7 +36,14 @@ from registry.resolve.fingerprint import (
 )
 from registry.template.inputs import check_inputs
 
-__all__ = ["Artifact", "ArtifactError", "ArtifactUnit", "InputError", "RenderError"]
+__all__ = [
+    "Artifact",
+    "ArtifactError",
+    "ArtifactUnit",
+    "InputError",
+    "OutputError",
+    "RenderError",
+]
 MAX_BYTES = 256 * 1024 * 1024  # an artifact larger than this is not one we wrote
 UNIT_SHAPE = Record(
     {
@@ -58,17 +68,20 @@ ARTIFACT_SHAPE = Record(
         "source": dict,
         "units": DictOf(UNIT_SHAPE),
         "ops": dict,
+        "models": DictOf(dict),
         "digests": Record({name: str for name in SECTIONS}),
         "digest": str,
     }
 )
 
 
-class ArtifactUnit:
-    """One unit of a rendered artifact."""
+class ArtifactUnit(Calls):
+    """One unit of a rendered artifact; its `request`, `parse` and `retry_policy` are
+    registry.request.unit's, from the facts the artifact holds of its models."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], models: Mapping[str, Any] | None = None) -> None:
         self.data = dict(data)
+        self.models: dict[str, Any] = dict(models or {})
         self.fingerprint: str = data["fingerprint"]
         self.prompt: str = data["prompt"]
         self.version: int = data["version"]
@@ -83,6 +96,10 @@ class ArtifactUnit:
 
     def behavior(self) -> dict[str, Any]:
         return {name: self.data[name] for name in UNIT_FIELDS}
+
+    def model_facts(self, model_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.models.get(model_id) or {}
+        return found
 
     def render(self, **inputs: Any) -> list[dict[str, str]]:
         """Messages rendered in the sandbox; inputs checked against `variables` first."""
@@ -101,7 +118,8 @@ class Artifact:
         self.fingerprint: str = data["fingerprint"]
         self.source: dict[str, Any] = data.get("source") or {}
         self.ops: dict[str, Any] = data.get("ops") or {}
-        self.units = {pid: ArtifactUnit(u) for pid, u in data["units"].items()}
+        self.models: dict[str, Any] = data.get("models") or {}
+        self.units = {pid: ArtifactUnit(u, self.models) for pid, u in data["units"].items()}
 
 
 def verify(data: Any, expect: str | None = None, environment: str | None = None) -> Artifact:
@@ -110,7 +128,8 @@ def verify(data: Any, expect: str | None = None, environment: str | None = None)
     wrong is an ArtifactError naming what did not match, never another exception."""
     found = data.get("format") if isinstance(data, dict) else None
     if found != ARTIFACT_FORMAT:
-        hint = " (rendered by an earlier version: render it again)" if found == 1 else ""
+        earlier = isinstance(found, int) and 0 < found < ARTIFACT_FORMAT
+        hint = " (rendered by an earlier version: render it again)" if earlier else ""
         raise ArtifactError(f"not a registry artifact of format {ARTIFACT_FORMAT}: {found!r}{hint}")
     if not shapes.ok(data, ARTIFACT_SHAPE):
         raise ArtifactError("not a registry artifact: a field is missing or of the wrong type")

@@ -12,6 +12,8 @@ from registry.models.naming import Verdict, verdict
 
 LATEST = re.compile(r"latest", re.IGNORECASE)
 VARIANT = re.compile(r"-(mini|nano|haiku|audio|realtime|search|transcribe|tts)")  # not a pin of it
+# what a request needs of a model's catalog entry (see Settings.model_facts)
+FACTS = ("context_window", "max_output", "sampling", "tools", "json_schema")
 WARN_DAYS = 90  # a pinned model retiring within this many days is a warning (PIN004)
 
 
@@ -89,6 +91,21 @@ class Settings:
             return own
         value = self.provider(model_id).get("cache_min_tokens")
         return int(value) if value is not None else None
+
+    def model_facts(self, model_id: str) -> dict[str, Any]:
+        """What a request for `model_id` needs to know (registry.request): the model it runs,
+        its limits and capabilities, its cache minimum. Only what is known: an absent key is
+        an unknown, and an unknown never drops a setting. `render` writes these into the
+        artifact, so an app builds the request from the facts `check` used."""
+        info = self.model_info(model_id) or {}
+        facts: dict[str, Any] = {"runs": self.runs(model_id)}
+        for key in FACTS:
+            if isinstance(info.get(key), (bool, int)):
+                facts[key] = info[key]
+        minimum = self.cache_min_tokens(model_id)
+        if minimum is not None:
+            facts["cache_min_tokens"] = minimum
+        return facts
 
     def pin(self, model_id: str) -> Verdict:
         """Pinned or floating, and why: registry.yaml's `pins` patterns first, then an entry's

@@ -13,8 +13,10 @@ every output says which was used (`name`).
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 ESTIMATE = "estimate: ceil(utf8 bytes / 4)"
 # From tiktoken_ext/openai_public.py (MIT): the pre-tokenizer of each encoding.
@@ -115,3 +117,12 @@ def engine(model_id: str | None) -> str:
     encoding = encoding_for(model_id)
     found = _encoder(encoding) if encoding is not None else None
     return found[0] if found is not None else "estimate"
+
+
+def tools_text(tools: Mapping[str, Any], order: list[str] | None = None) -> str:
+    """Tool definitions as the provider receives them, for counting (in `order`, else by
+    name): the cache rules and a request's input budget count the same text."""
+    if not tools:
+        return ""
+    names = order or sorted(tools)
+    return json.dumps([{"name": n, **tools[n]} for n in names], sort_keys=True, ensure_ascii=False)

@@ -194,6 +194,7 @@ class _UnitBuilder:
             rag,
             self.merged.get("routing") or {},
             tool_order=tool_order,
+            facts_of=self.reg.settings.model_facts,
         )
         for part in (unit.routing, unit.rag, *unit.tools.values()):
             if part is not None and id(part) not in self.fragments:  # shared by many units

@@ -101,8 +101,8 @@ def environment_fingerprint(units: Mapping[str, str]) -> str:
     return "sha256:" + hashlib.sha256(f"[{out}]".encode()).hexdigest()
 
 
-ARTIFACT_FORMAT = 2
-SECTIONS = ("environment", "source", "ops", "units")
+ARTIFACT_FORMAT = 3  # 3: the `models` section (what a request needs of each model)
+SECTIONS = ("environment", "source", "ops", "models", "units")
 
 
 def section_digests(data: Mapping[str, Any]) -> dict[str, str]:
@@ -126,8 +126,8 @@ def section_digests(data: Mapping[str, Any]) -> dict[str, str]:
 
 def artifact_digest(data: Mapping[str, Any], parts: Mapping[str, str]) -> str:
     """The digest of a whole artifact: its format, behavior fingerprint and every section
-    (environment, source, ops, units). Equal behavior gives equal fingerprints; only the very
-    same artifact gives the same digest."""
+    (environment, source, ops, models, units). Equal behavior gives equal fingerprints; only
+    the very same artifact gives the same digest."""
     head = {
         "digests": dict(parts),
         "fingerprint": data.get("fingerprint"),

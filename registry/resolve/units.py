@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.common.findings import Finding
 from registry.load.yaml import Document
+from registry.request.unit import Calls
 from registry.resolve.fingerprint import UNIT_FIELDS
 
 if TYPE_CHECKING:
@@ -34,9 +35,14 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+def _no_facts(model_id: str) -> dict[str, Any]:
+    return {}
+
+
 @dataclasses.dataclass
-class Unit:
-    """One bound prompt in one environment, with everything that reaches the model."""
+class Unit(Calls):
+    """One bound prompt in one environment, with everything that reaches the model; its
+    `request`, `parse` and `retry_policy` are registry.request.unit's."""
 
     prompt: str
     version: int
@@ -53,6 +59,13 @@ class Unit:
         default=lambda path: ("", 0, 0), repr=False, compare=False
     )
     tool_order: list[str] = dataclasses.field(default_factory=list, compare=False)
+    # what a request needs to know of a model (registry.yaml over the catalog)
+    facts_of: Callable[[str], dict[str, Any]] = dataclasses.field(
+        default=_no_facts, repr=False, compare=False
+    )
+
+    def model_facts(self, model_id: str) -> dict[str, Any]:
+        return self.facts_of(model_id)
 
     def behavior(self) -> dict[str, Any]:
         """The fingerprinted shape (DESIGN.md "Units")."""

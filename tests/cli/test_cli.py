@@ -58,7 +58,7 @@ def test_render_writes_atomically(reg_root: Path, tmp_path: Path) -> None:
     code, _ = run("render", "prod", "--root", str(reg_root), "-o", str(out))
     assert code == 0
     data = json.loads(out.read_text())
-    assert data["environment"] == "prod" and data["format"] == 2
+    assert data["environment"] == "prod" and data["format"] == 3
     assert list(tmp_path.glob(".prod.json.*")) == []
     deep = tmp_path / "build" / "deploy" / "prod.json"  # the ci.md recipe writes to build/
     code, _ = run("render", "prod", "--root", str(reg_root), "-o", str(deep))

@@ -51,7 +51,7 @@ def test_refuses_a_tampered_file(reg_root: Path, tmp_path: Path, edit: str) -> N
     elif edit == "units":
         del data["units"]["classify"]
     else:
-        data["format"] = 3
+        data["format"] = 99
     path.write_text(json.dumps(data))
     with pytest.raises(ArtifactError):
         load_artifact(path)
@@ -68,8 +68,27 @@ def test_unreadable(tmp_path: Path) -> None:
 def test_runtime_import_is_light() -> None:
     code = (
         "import sys, registry.runtime; "
-        "heavy = {'git', 'deepdiff', 'typer', 'ruamel', 'jsonschema', 'yaml'} & "
-        "{m.split('.')[0] for m in sys.modules}; print(sorted(heavy))"
+        "heavy = {'git', 'deepdiff', 'typer', 'ruamel', 'jsonschema', 'yaml', 'openai', "
+        "'anthropic', 'httpx', 'httpx2'} & {m.split('.')[0] for m in sys.modules}; "
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_building_a_request_stays_light(reg_root: Path, tmp_path: Path) -> None:
+    """An app's whole request path — load, request for every API, retry policy, parse —
+    imports no SDK, git, YAML, deepdiff or typer (jsonschema checks the inputs)."""
+    path = rendered(reg_root, tmp_path)
+    code = (
+        "import sys, registry.runtime as rt\n"
+        f"unit = rt.load_artifact({str(path)!r}).units['answer']\n"
+        "for api in ('openai-chat', 'openai-responses', 'anthropic-messages'):\n"
+        "    unit.request({'question': 'hi'}, api=api)\n"
+        "unit.retry_policy(); unit.parse('ok')\n"
+        "heavy = {'git', 'deepdiff', 'typer', 'ruamel', 'yaml', 'openai', 'anthropic', "
+        "'httpx', 'httpx2'} & {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from registry.models import tokens
 from registry.template import partials as prompttext
 
 if TYPE_CHECKING:
@@ -123,12 +123,7 @@ def scope_of(rel: str) -> str | None:
 
 def tools_text(unit: Unit) -> str:
     """The tool definitions as the provider receives them (for token counts)."""
-    if not unit.tools:
-        return ""
-    order = unit.tool_order or sorted(unit.tools)
-    return json.dumps(
-        [{"name": n, **unit.tools[n]} for n in order], sort_keys=True, ensure_ascii=False
-    )
+    return tokens.tools_text(unit.tools, unit.tool_order)
 
 
 def shapes(ctx: Context, unit: Unit) -> list[prompttext.Shape | None]:
@@ -158,7 +153,6 @@ def _shapes(ctx: Context, unit: Unit, doc: Document | None) -> list[prompttext.S
 def static_tokens(ctx: Context, unit: Unit) -> int:
     """Tokens of a unit that do not depend on inputs: tools + static template text, counted
     for the model it runs (`registry.models.tokens`)."""
-    from registry.models import tokens
 
     model = ctx.reg.settings.runs(unit.model) if unit.model else None
     encoding = tokens.encoding_for(model)
