@@ -19,6 +19,7 @@ ORDER = (
     "report",
     "diff",
     "render",
+    "request",
     "show",
     "promote",
     "log",
