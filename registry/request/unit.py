@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.common.errors import InputError, RenderError
-from registry.models import tokens
-from registry.request import build, output
-from registry.request.policy import RetryPolicy
+
+if TYPE_CHECKING:  # imported where used: every resolved unit is a Calls, few build requests
+    from registry.request.build import Body
+    from registry.request.policy import RetryPolicy
 
 MESSAGE_OVERHEAD = 4  # tokens a chat API adds around each message (role, separators)
 
@@ -27,7 +28,7 @@ class Prepared:
 
     api: str
     model: str
-    body: build.Body
+    body: Body
     prompt_tokens: int
     counter: str
 
@@ -52,6 +53,8 @@ class Calls:
 
     def api(self, model: str | None = None) -> str:
         """The API a model's request speaks by default (see `build.default_api`)."""
+        from registry.request import build
+
         return build.default_api(self._model(model))
 
     def prepare(
@@ -59,6 +62,9 @@ class Calls:
     ) -> Prepared:
         """Render, build the body for `api` (default: the model's provider's), check the
         input budget. `model` sends to another id (a fallback) with this unit's settings."""
+        from registry.models import tokens
+        from registry.request import build
+
         model_id = self._model(model)
         api = api or build.default_api(model_id)
         if api not in build.APIS:
@@ -99,10 +105,14 @@ class Calls:
     def parse(self, reply: Any) -> Any:
         """The answer (a string or an SDK response): its text, or for a `json_schema`
         response format the parsed JSON, validated (OutputError names path and keyword)."""
+        from registry.request import output
+
         return output.parse(reply, self.response_format)
 
     def retry_policy(self) -> RetryPolicy:
         """`routing` as a policy: attempts, delays, timeout_s, fallback model ids."""
+        from registry.request.policy import RetryPolicy
+
         return RetryPolicy.from_routing(self.model, self.routing)
 
     def _model(self, model: str | None) -> str:
