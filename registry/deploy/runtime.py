@@ -81,7 +81,7 @@ class ArtifactUnit(Calls):
 
     def __init__(self, data: Mapping[str, Any], models: Mapping[str, Any] | None = None) -> None:
         self.data = dict(data)
-        self.models: dict[str, Any] = dict(models or {})
+        self.models: Mapping[str, Any] = models or {}  # the artifact's, shared by its units
         self.fingerprint: str = data["fingerprint"]
         self.prompt: str = data["prompt"]
         self.version: int = data["version"]
@@ -98,7 +98,7 @@ class ArtifactUnit(Calls):
         return {name: self.data[name] for name in UNIT_FIELDS}
 
     def model_facts(self, model_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = self.models.get(model_id) or {}
+        found: dict[str, Any] = dict(self.models.get(model_id) or {})
         return found
 
     def render(self, **inputs: Any) -> list[dict[str, str]]:

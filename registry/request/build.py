@@ -20,6 +20,8 @@ APIS = ("openai-chat", "openai-responses", "anthropic-messages")
 SYSTEM_ROLES = ("system", "developer")
 SAMPLING = ("temperature", "top_p", "top_k")
 OPENAI_HOSTS = ("openai", "azure")  # Chat Completions there takes max_completion_tokens
+# what each API calls max_tokens (the input budget reads the one sent)
+MAX_TOKENS = ("max_completion_tokens", "max_output_tokens", "max_tokens")
 ANTHROPIC_MAX_TOKENS = 4096  # when neither the unit nor the catalog gives one (it is required)
 # Each API's name for a unit param (absent: the API has no such parameter).
 NAMES: dict[str, dict[str, str]] = {

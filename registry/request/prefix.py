@@ -7,6 +7,7 @@ system text, the messages) is sent fresh each time and the prefix is read from t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,23 +20,26 @@ SYSTEM_ROLES = ("system", "developer")
 def static_spans(templates: list[str], rendered: list[dict[str, str]]) -> list[tuple[int, bool]]:
     """Per rendered message: how many of its leading characters are the template's static
     text, and whether the template is static throughout."""
-    from registry.template.env import parse, pieces
-
     out = []
     for template, message in zip(templates, rendered, strict=True):
-        static: list[str] = []
-        whole = True
-        for piece in pieces(parse(template)):
-            if piece[0] != "s":
-                whole = False
-                break
-            static.append(piece[1])
+        static, whole = _static(template)
         text = message["content"]
-        if whole:
-            out.append((len(text), True))
-        else:
-            out.append((_common(("".join(static)), text), False))
+        out.append((len(text), True) if whole else (_common(static, text), False))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _static(template: str) -> tuple[str, bool]:
+    """A template's text before its first construct, and whether it has none (parsed once
+    per template, not once per request)."""
+    from registry.template.env import parse, pieces
+
+    static: list[str] = []
+    for piece in pieces(parse(template)):
+        if piece[0] != "s":
+            return "".join(static), False
+        static.append(piece[1])
+    return "".join(static), True
 
 
 def _common(a: str, b: str) -> int:

@@ -87,7 +87,8 @@ class Calls:
         used = sum(tokens.count(m["content"], runs) + MESSAGE_OVERHEAD for m in rendered)
         used += tokens.count(tokens.tools_text(self.tools), runs)
         window = facts.get("context_window")
-        wanted = body.wire().get(_max_key(body.wire())) or 0
+        wire = body.wire()
+        wanted = next((wire[k] for k in build.MAX_TOKENS if k in wire), 0)
         if isinstance(window, int) and used + wanted > window:
             raise InputError(
                 f"{self.prompt}: the rendered prompt is {used:,} tokens + max_tokens "
@@ -120,10 +121,3 @@ class Calls:
         if not found:
             raise RenderError(f"{self.prompt}: the unit has no model to send a request to")
         return found
-
-
-def _max_key(wire: Mapping[str, Any]) -> str:
-    for key in ("max_completion_tokens", "max_output_tokens", "max_tokens"):
-        if key in wire:
-            return key
-    return "max_tokens"

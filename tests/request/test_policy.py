@@ -3,6 +3,7 @@ SDKs against the local server: 429 with Retry-After, 5xx, fallback to another pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -37,6 +38,17 @@ def unit_with(tmp_path: Path, routing: str) -> Any:
     )
     root = write_registry(tmp_path / "reg", {"environments/base.yaml": layer})
     return registry.open(root).resolve("prod").prompts["answer"]
+
+
+def either(
+    unit: Any, openai_client: openai.OpenAI, anthropic_client: anthropic.Anthropic
+) -> Callable[[str], Any]:
+    """`send(model)` through the SDK of the model's API, as an app with two providers does."""
+    calls: dict[str, Callable[..., Any]] = {
+        "openai-chat": openai_client.chat.completions.create,
+        "anthropic-messages": anthropic_client.messages.create,
+    }
+    return lambda model: calls[unit.api(model)](**unit.request(INPUTS, model=model))
 
 
 @pytest.mark.parametrize(
@@ -111,15 +123,10 @@ def test_fallback_to_another_provider_after_the_attempts(
           fallback: [anthropic/claude-sonnet-4-6]
 """,
     )
-    calls = {
-        "openai-chat": openai_client.chat.completions.create,
-        "anthropic-messages": anthropic_client.messages.create,
-    }
     api.script = [DOWN, DOWN]
     slept: list[float] = []
     reply = unit.retry_policy().run(
-        lambda model: calls[unit.api(model)](**unit.request(INPUTS, model=model)),
-        sleep=slept.append,
+        either(unit, openai_client, anthropic_client), sleep=slept.append
     )
     assert [r.path for r in api.requests] == ["/v1/chat/completions"] * 2 + ["/v1/messages"]
     assert api.bodies[-1]["model"] == "claude-sonnet-4-6"
@@ -153,15 +160,9 @@ def test_a_retry_after_longer_than_max_delay_moves_on(
           fallback: [anthropic/claude-sonnet-4-6]
 """,
     )
-    calls = {
-        "openai-chat": openai_client.chat.completions.create,
-        "anthropic-messages": anthropic_client.messages.create,
-    }
     api.script = [THROTTLED]  # asks for 3 s; the policy waits at most 2
     slept: list[float] = []
-    unit.retry_policy().run(
-        lambda m: calls[unit.api(m)](**unit.request(INPUTS, model=m)), sleep=slept.append
-    )
+    unit.retry_policy().run(either(unit, openai_client, anthropic_client), sleep=slept.append)
     assert slept == [] and [r.path for r in api.requests] == [
         "/v1/chat/completions",
         "/v1/messages",

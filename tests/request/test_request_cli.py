@@ -81,6 +81,14 @@ def test_bad_inputs(reg_root: Path, tmp_path: Path, text: str, code: int, messag
     assert (found, out) == (code, "") and message in err and "Traceback" not in err
 
 
+def test_the_cli_names_the_apis_the_builder_has() -> None:
+    """The command keeps its own copy (the CLI starts without the request builders)."""
+    from registry.cli.deploy import APIS
+    from registry.request.build import APIS as BUILT
+
+    assert APIS == BUILT
+
+
 def test_unknown_names_are_exit_2(reg_root: Path, tmp_path: Path) -> None:
     inputs = tmp_path / "in.json"
     inputs.write_text('{"question": "hi"}')
