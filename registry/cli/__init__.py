@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from registry.cli import deploy, edit, gate, inspect  # noqa: F401 - each registers its commands
+from registry.cli import behave, deploy, edit, gate, inspect  # noqa: F401 - each registers its commands
 from registry.cli.app import app
 
 # the order `registry --help` lists them in
@@ -20,6 +20,8 @@ ORDER = (
     "diff",
     "render",
     "request",
+    "eval",
+    "canary",
     "show",
     "promote",
     "log",

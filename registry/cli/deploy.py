@@ -47,9 +47,13 @@ def render(
     )
 
 
-def _sealed(root: Path | None, ref: str | None, env: str, verb: str) -> tuple[Any, Any]:
+def _sealed(
+    root: Path | None, ref: str | None, env: str, verb: str, behavior: bool = False
+) -> tuple[Any, Any]:
     """ENV's artifact as `render` writes it, and the redaction layer; a refusal (nothing
-    written) when check finds errors in the files it is made from, or a literal secret."""
+    written) when check finds errors in the files it is made from, or a literal secret.
+    `behavior`: for eval and canary, which make the evidence the behavior gate asks for, so
+    its own findings (no receipt yet, a recorded shift) do not stop them."""
     from registry.common.redact import Redactor
     from registry.deploy import render as rendering
     from registry.resolve.depends import touching
@@ -64,6 +68,10 @@ def _sealed(root: Path | None, ref: str | None, env: str, verb: str) -> tuple[An
     )
     redact = Redactor(result.literal_secrets)
     problems = touching(reg, env, result.findings)
+    if behavior:
+        from registry.common.findings import BEHAVIOR_EVIDENCE
+
+        problems = [f for f in problems if f.code not in BEHAVIOR_EVIDENCE]
     resolved = reg.resolve(env)
     if problems or not resolved.complete:
         raise Refusal(

@@ -60,13 +60,27 @@ CODES: dict[str, tuple[str, str]] = {
     "WAIVER002": (ERROR, "waiver expires too far ahead"),
     "WAIVER003": (WARNING, "waiver covers no drift"),
     "WAIVER004": (ERROR, "waiver expect fingerprints no longer match"),
+    "EVAL001": (ERROR, "unit in an evals.required environment has no accepted receipt"),
+    "EVAL002": (ERROR, "the receipt for the unit's fingerprint was not accepted"),
+    "EVAL003": (ERROR, "eval dataset line is not a valid case"),
+    "EVAL004": (WARNING, "receipt matches no unit of any environment"),
+    "CANARY001": (ERROR, "model behavior changed under the same id (silent update)"),
+    "CANARY002": (WARNING, "same model id behaves differently across a parity pair"),
 }
 
 
 # The merge gate's own codes: always errors in `check` and `report`, never selected away,
 # ignored or overridden. The only way past a difference is an expiring waiver.
-GATE_CODES = frozenset({"DRIFT001", "DRIFT002", "WAIVER001", "WAIVER002", "WAIVER004"})
-GATE_HINT = "the drift gate cannot be switched off: add an expiring waiver to waivers.yaml"
+GATE_CODES = frozenset(
+    {"DRIFT001", "DRIFT002", "WAIVER001", "WAIVER002", "WAIVER004", "EVAL001", "EVAL002"}
+)
+GATE_HINT = (
+    "the merge gate cannot be switched off: a drift takes an expiring waiver in waivers.yaml, "
+    "an eval an accepted receipt"
+)
+# what `registry eval` and `registry canary` produce the evidence for: never a reason to
+# refuse running them
+BEHAVIOR_EVIDENCE = frozenset({"EVAL001", "EVAL002", "EVAL004", "CANARY001", "CANARY002"})
 
 
 def closest_code(value: str) -> str | None:

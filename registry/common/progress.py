@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 DELAY_S = 2.0  # REGISTRY_PROGRESS_DELAY_S overrides it (the tests show the line at once)
 EVERY_S = 0.25
+BAR = 20  # characters of the bar of a stage whose total is known
 CLEAR = "\r\x1b[2K"
 
 
@@ -76,7 +77,10 @@ class _Ticker:
 
 
 def _count(done: int, total: int | None) -> str:
-    return f" {done:,}/{total:,}" if total else ""
+    if not total:
+        return ""
+    filled = min(BAR, BAR * done // total)
+    return f" [{'#' * filled}{'.' * (BAR - filled)}] {done:,}/{total:,}"
 
 
 _ticker: _Ticker | None = None

@@ -167,7 +167,7 @@ def _immutability(head: Registry, base: Registry) -> list[Finding]:
         if before is None or before is UNREADABLE:
             continue
         after = _bytes(head, rel)
-        if after == before:
+        if after == before or _same_behavior(head, base, pid, version):
             continue
         versions = set(head.prompts.get(pid, {})) | set(base.prompts.get(pid, {}))
         nxt = f"prompts/{pid}/v{max(versions | {version}) + 1}.yaml"
@@ -184,6 +184,19 @@ def _immutability(head: Registry, base: Registry) -> list[Finding]:
             )
         )
     return out
+
+
+NOT_BEHAVIOR = ("description", "owner", "evals")  # the prompt schema's x-behavior: false
+
+
+def _same_behavior(head: Registry, base: Registry, pid: str, version: int) -> bool:
+    """Whether a version file's edit touched only what is never behavior (its description,
+    owner, golden set): attaching an eval set to a published prompt changes no environment."""
+    a, b = head.prompt_doc(pid, version), base.prompt_doc(pid, version)
+    if a is None or b is None or not (a.ok and b.ok):
+        return False
+    strip = lambda doc: {k: v for k, v in doc.data.items() if k not in NOT_BEHAVIOR}  # noqa: E731
+    return bool(strip(a) == strip(b))
 
 
 UNREADABLE = b"\0unreadable"  # (no file's bytes: a NUL is YAML007)

@@ -46,7 +46,30 @@ def collect(
         {name: EnvFacts.of(env) for name, env in envs.items()},
         diffs,
         scoped_secrets(reg, shared),
+        eval_bindings(reg, envs),
     )
+
+
+def eval_bindings(reg: Registry, envs: dict[str, Any]) -> list[tuple[str | None, Any]]:
+    """Every bound unit with an eval set, and what its dataset is checked against."""
+    from registry.behavior.dataset import Target
+    from registry.behavior.gate import Binding
+    from registry.behavior.receipts import Spec
+
+    out: list[tuple[str | None, Any]] = []
+    for name, env in envs.items():
+        for pid, unit in sorted(env.prompts.items()):
+            doc = reg.prompt_doc(pid, unit.version)
+            if doc is None or not doc.ok or doc.data.get("evals") is None:
+                continue
+            spec = Spec.of(doc.data["evals"], doc.file, *doc.pos(("evals",)))
+            if spec is None:
+                continue
+            fmt = unit.response_format or {}
+            schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
+            target = Target(unit.variables, tuple(sorted(unit.tools)), schema)
+            out.append((pid, Binding(name, pid, spec, target)))
+    return out
 
 
 # -- merging -------------------------------------------------------------------------------
@@ -84,6 +107,7 @@ def merge(old: Material, new: Material, prompts: set[str]) -> Material:
         envs,
         diffs,
         keep(old.secrets) + fresh(new.secrets),
+        keep(old.evals) + fresh(new.evals),
     )
 
 
@@ -105,4 +129,5 @@ def only(m: Material, prompts: set[str]) -> Material:
         },
         {pair: {p: d for p, d in ds.items() if p in prompts} for pair, ds in m.diffs.items()},
         [(s, v) for s, v in m.secrets if s in prompts],
+        [(s, b) for s, b in m.evals if s in prompts],
     )

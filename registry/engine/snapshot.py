@@ -19,7 +19,7 @@ from registry.gate.result import Material
 if TYPE_CHECKING:
     from registry.diff.units import UnitDiff
 
-FORMAT = 6
+FORMAT = 7
 
 
 # -- the file ----------------------------------------------------------------------------------
@@ -49,6 +49,7 @@ _MATERIAL = {
     "envs": DictOf(Tuple(DictOf(int), Opt(str), bool, ListOf(str), Opt(str))),
     "diffs": ListOf(Tuple(str, str, ListOf(_DIFF))),
     "secrets": ListOf(Tuple(Opt(str), str)),
+    "evals": ListOf(Tuple(Opt(str), ListOf(AnyShape))),
 }
 _CHANGE = Tuple(str, str, str, str, Opt(str), ListOf(str), Opt(int))
 _SINCE = Opt(ListOf(Tuple(str, str, str, Opt(_CHANGE))))
@@ -230,6 +231,7 @@ def _material_out(m: Material) -> dict[str, Any]:
             for (a, b), unit_diffs in m.diffs.items()
         ],
         "secrets": [list(x) for x in m.secrets],
+        "evals": [[scope, b.out()] for scope, b in m.evals],
     }
 
 
@@ -255,7 +257,10 @@ def _material_in(data: dict[str, Any]) -> Material:
     for a, b, unit_diffs in data["diffs"]:
         diffs[(a, b)] = {d[0]: _diff_in(d) for d in unit_diffs}
     secrets = [(s, str(v)) for s, v in data["secrets"]]
-    return Material(findings, envs, diffs, secrets)
+    from registry.behavior.gate import Binding
+
+    evals = [(s, Binding.of(b)) for s, b in data["evals"]]
+    return Material(findings, envs, diffs, secrets, evals)
 
 
 def _diff_out(d: UnitDiff) -> list[Any]:

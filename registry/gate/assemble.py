@@ -44,6 +44,7 @@ def assemble(
             found.extend(pair_findings)
         _since(reg, pairs, since_memo)
         found.extend(_stale(waivers, reg.parity_pairs()))
+    found.extend(behavior(reg, material, drift, today))
     found = dated(found, today, reg.settings.warn_days)  # PIN004: as of the run's day
     return CheckResult(
         root=str(reg.root),
@@ -54,6 +55,43 @@ def assemble(
         environments={n: e.fingerprint for n, e in envs.items()},
         today=today,
     )
+
+
+def behavior(reg: Registry, material: Material, drift: bool, today: dt.date) -> list[Any]:
+    """The behavior gate (registry.behavior.gate): dataset lines always; receipts and canary
+    history in `check`. Read from the registry's files, never from a model."""
+    settings = reg.settings
+    bindings = [b for _scope, b in material.evals]
+    history = reg.source.exists(settings.canary_history) if drift else False
+    receipts = drift and reg.source.exists(settings.receipts)
+    if not bindings and not history and not receipts and not settings.canary_probes:
+        return []
+    from registry.behavior import gate
+
+    source: Any = reg.source
+    if source.ref is None:  # a reader of its own: these files are not the run's inputs
+        from registry.load.worktree import WorkTree
+
+        source = WorkTree(reg.root)
+    read = gate.reader(source)
+    out = list(gate.dataset_findings(read, bindings))
+    if settings.canary_probes:
+        doc = reg.settings_doc
+        where = (
+            ("registry.yaml", *doc.pos(("canary", "probes"))) if doc else ("registry.yaml", 1, 1)
+        )
+        out += gate.own_probes(read, settings.canary_probes, where)[1]
+    if drift:
+        units = {name: facts.units for name, facts in material.envs.items()}
+        listing = gate.listing(source, settings.receipts)
+        required = settings.evals_required
+        out += gate.eval_findings(read, listing, settings.receipts, required, bindings, units)
+        pairs = reg.parity_pairs()
+        out += gate.canary_findings(
+            read, settings.canary_history, reg.environments, pairs,
+            settings.canary_max_age_days, today,
+        )  # fmt: skip
+    return out
 
 
 def utc_today() -> dt.date:

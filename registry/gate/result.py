@@ -106,3 +106,4 @@ class Material:
     envs: dict[str, EnvFacts]
     diffs: dict[tuple[str, str], dict[str, UnitDiff]]  # parity pair -> prompt -> unit diff
     secrets: list[Scoped]  # (scope, literal value to mask)
+    evals: list[Scoped] = dataclasses.field(default_factory=list)  # (prompt, behavior.gate.Binding)

@@ -33,6 +33,11 @@ class Settings:
     growth_percent: float = 20.0
     growth_tokens: int = 500
     warn_days: int = WARN_DAYS
+    evals_required: list[str] = dataclasses.field(default_factory=list)
+    receipts: str = "evals/receipts"
+    canary_probes: str | None = None
+    canary_history: str = "canary/history"
+    canary_max_age_days: int = 7
 
     @classmethod
     def from_data(cls, data: dict[str, Any] | None) -> Settings:
@@ -51,6 +56,11 @@ class Settings:
             growth_percent=float((d.get("budget") or {}).get("growth_percent", 20.0)),
             growth_tokens=int((d.get("budget") or {}).get("growth_tokens", 500)),
             warn_days=int(pins.get("warn_days", WARN_DAYS)),
+            evals_required=list((d.get("evals") or {}).get("required") or []),
+            receipts=str((d.get("evals") or {}).get("receipts") or "evals/receipts").rstrip("/"),
+            canary_probes=(d.get("canary") or {}).get("probes"),
+            canary_history=str((d.get("canary") or {}).get("history") or "canary/history"),
+            canary_max_age_days=int((d.get("canary") or {}).get("max_age_days", 7)),
         )
 
     def model_info(self, model_id: str) -> dict[str, Any] | None:

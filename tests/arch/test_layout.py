@@ -18,10 +18,11 @@ BELOW: dict[str, set[str]] = {
     "load": {"common", "models"},
     "template": {"common"},
     "request": {"common", "models", "template"},
+    "behavior": {"common", "models", "load", "template", "request", "check"},
     "check": {"common", "models", "load", "template"},
     "resolve": {"common", "models", "load", "template", "check", "request"},
     "diff": {"common", "models", "load", "template", "check", "resolve"},
-    "gate": {"common", "models", "load", "template", "check", "resolve", "diff"},
+    "gate": {"common", "models", "load", "template", "check", "resolve", "diff", "behavior"},
     "report": {"common", "models", "load", "template", "check", "resolve", "diff", "gate"},
     "deploy": {"common", "template", "request", "resolve"},
     "edit": {"common", "models", "load", "template", "check", "resolve"},
@@ -35,6 +36,7 @@ BELOW: dict[str, set[str]] = {
         "diff",
         "gate",
         "report",
+        "behavior",
     },
 }
 CORE = ("load", "resolve", "check", "diff", "gate")

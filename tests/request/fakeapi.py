@@ -8,7 +8,9 @@ request built by hand runs into:
 - Messages refuses `temperature` together with `top_p`, and a request without `max_tokens`;
 - any endpoint refuses an unknown top-level field, so a body the SDKs would not send fails.
 
-`script` queues answers to give first (a 429 with `Retry-After`, a 500...)."""
+`script` queues answers to give first (a 429 with `Retry-After`, a 500...). `rule` answers
+each request by what the test decides (a text, a tool call, a refusal: an `Answer`), as a
+model would; `delay_s` holds every answer that long (a model's latency)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import dataclasses
 import json
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,6 +48,40 @@ class Recorded:
 
 
 @dataclasses.dataclass
+class Answer:
+    """What the "model" says: text, or a tool call (arguments as the JSON text it writes),
+    or a refusal; `tokens_out` as the usage reports it."""
+
+    text: str = ""
+    tool: tuple[str, str] | None = None
+    refusal: bool = False
+    tokens_out: int = 5
+
+
+Rule = Callable[[str, dict[str, Any]], "str | Answer"]
+
+
+def prompt_text(body: dict[str, Any]) -> str:
+    """Every text the request carries (system, instructions, messages, input), joined: what
+    a rule reads to decide its answer."""
+    parts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for k in ("content", "text", "system", "instructions", "input", "messages"):
+                if k in value:
+                    walk(value[k])
+
+    walk({k: body.get(k) for k in ("system", "instructions", "input", "messages")})
+    return "\n".join(parts)
+
+
+@dataclasses.dataclass
 class FakeAPI:
     url: str
     requests: list[Recorded] = dataclasses.field(default_factory=list)
@@ -52,6 +89,9 @@ class FakeAPI:
         default_factory=list
     )
     reply: str = '{"answer": "Hold the button for 10 s.", "needs_human": false}'
+    rule: Rule | None = None
+    delay_s: float = 0.0
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -67,9 +107,13 @@ def _error(
 def _answer(
     api: FakeAPI, path: str, body: dict[str, Any]
 ) -> tuple[int, dict[str, str], dict[str, Any]]:
-    if api.script:
-        return api.script.pop(0)
+    with api.lock:
+        scripted = api.script.pop(0) if api.script else None
+    if scripted is not None:
+        return scripted
     model = str(body.get("model"))
+    said = api.rule(path, body) if api.rule is not None else api.reply
+    answer = said if isinstance(said, Answer) else Answer(said)
     if path == "/v1/chat/completions":
         unknown = set(body) - CHAT_FIELDS
         if unknown:
@@ -80,32 +124,50 @@ def _answer(
                 "Unsupported parameter: 'max_tokens' is not supported with this model. "
                 "Use 'max_completion_tokens' instead.",
             )
-        message = {"role": "assistant", "content": api.reply, "refusal": None}
+        message: dict[str, Any] = {"role": "assistant", "content": answer.text, "refusal": None}
+        finish = "stop"
+        if answer.refusal:
+            message.update(content=None, refusal=answer.text)
+        if answer.tool is not None:
+            call = {"name": answer.tool[0], "arguments": answer.tool[1]}
+            message.update(content=None, tool_calls=[
+                {"id": "call_1", "type": "function", "function": call}
+            ])  # fmt: skip
+            finish = "tool_calls"
+        out = answer.tokens_out
         return 200, {}, {
             "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": model,
             "choices": [
-                {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
+                {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
             ],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            "usage": {"prompt_tokens": 10, "completion_tokens": out, "total_tokens": 10 + out},
         }  # fmt: skip
     if path == "/v1/responses":
         unknown = set(body) - RESPONSES_FIELDS
         if unknown:
             return _error(400, f"Unknown parameter: '{sorted(unknown)[0]}'.")
-        text = {"type": "output_text", "text": api.reply, "annotations": []}
-        item = {
+        part: dict[str, Any] = {"type": "output_text", "text": answer.text, "annotations": []}
+        if answer.refusal:
+            part = {"type": "refusal", "refusal": answer.text}
+        item: dict[str, Any] = {
             "type": "message",
             "id": "msg_1",
             "status": "completed",
             "role": "assistant",
-            "content": [text],
+            "content": [part],
         }
+        if answer.tool is not None:
+            item = {
+                "type": "function_call", "id": "fc_1", "call_id": "call_1", "status": "completed",
+                "name": answer.tool[0], "arguments": answer.tool[1],
+            }  # fmt: skip
         return 200, {}, {
             "id": "resp_1", "object": "response", "created_at": 0, "model": model,
             "status": "completed", "output": [item], "parallel_tool_calls": True,
             "tool_choice": "auto", "tools": [], "error": None, "incomplete_details": None,
             "instructions": None, "metadata": {}, "temperature": None, "top_p": None,
-            "usage": {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15,
+            "usage": {"input_tokens": 10, "output_tokens": answer.tokens_out,
+                      "total_tokens": 10 + answer.tokens_out,
                       "input_tokens_details": {"cached_tokens": 0},
                       "output_tokens_details": {"reasoning_tokens": 0}},
         }  # fmt: skip
@@ -117,10 +179,16 @@ def _answer(
             return _error(400, "max_tokens: Field required")
         if "temperature" in body and "top_p" in body:
             return _error(400, "`temperature` and `top_p` cannot both be specified for this model.")
+        blocks: list[dict[str, Any]] = [{"type": "text", "text": answer.text}]
+        stop = "refusal" if answer.refusal else "end_turn"
+        if answer.tool is not None:
+            args = json.loads(answer.tool[1])
+            blocks = [{"type": "tool_use", "id": "toolu_1", "name": answer.tool[0], "input": args}]
+            stop = "tool_use"
         return 200, {}, {
             "id": "msg_1", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": api.reply}], "stop_reason": "end_turn",
-            "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 5},
+            "content": blocks, "stop_reason": stop, "stop_sequence": None,
+            "usage": {"input_tokens": 10, "output_tokens": answer.tokens_out},
         }  # fmt: skip
     return _error(404, f"no such endpoint {path}", "not_found_error")
 
@@ -136,9 +204,12 @@ def serve() -> Iterator[FakeAPI]:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             path = self.path.split("?", 1)[0]
-            api.requests.append(
-                Recorded(path, {k.lower(): v for k, v in self.headers.items()}, body)
-            )
+            with api.lock:
+                api.requests.append(
+                    Recorded(path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+            if api.delay_s:
+                time.sleep(api.delay_s)
             status, headers, payload = _answer(api, path, body)
             raw = json.dumps(payload).encode()
             self.send_response(status)
@@ -152,6 +223,8 @@ def serve() -> Iterator[FakeAPI]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+    Handler.protocol_version = "HTTP/1.1"  # keep-alive, as the providers' APIs
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state["api"] = FakeAPI(f"http://127.0.0.1:{server.server_address[1]}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def all_rules() -> list[ModuleType]:
     from registry.check.rules import (
+        behavior,
         budget,
         cache,
         capabilities,
@@ -52,6 +53,7 @@ def all_rules() -> list[ModuleType]:
         credentials,
         parity,
         review,
+        behavior,
     ]
 
 

@@ -318,9 +318,12 @@ def _check_include(
 
 def _check_evals(ctx: Context, doc: Document) -> Iterator[Finding]:
     evals = doc.data.get("evals")
+    key: tuple[str, ...] = ("evals",)
+    if isinstance(evals, dict):  # {dataset, accept}
+        evals, key = evals.get("dataset"), ("evals", "dataset")
     if not isinstance(evals, str):
         return
-    line, col = doc.pos(("evals",))
+    line, col = doc.pos(key)
     if _bad_path(evals):
         yield make(
             "REF003",
@@ -328,7 +331,7 @@ def _check_evals(ctx: Context, doc: Document) -> Iterator[Finding]:
             doc.file,
             line,
             col,
-            path="evals",
+            path=".".join(key),
             hint="use a path relative to the registry root",
         )
         return
@@ -341,7 +344,7 @@ def _check_evals(ctx: Context, doc: Document) -> Iterator[Finding]:
             doc.file,
             line,
             col,
-            path="evals",
+            path=".".join(key),
         )
         return
     except Special as special:
@@ -349,5 +352,10 @@ def _check_evals(ctx: Context, doc: Document) -> Iterator[Finding]:
         return
     if not found:
         yield make(
-            "REF001", f"evals file {evals!r} does not exist", doc.file, line, col, path="evals"
+            "REF001",
+            f"evals file {evals!r} does not exist",
+            doc.file,
+            line,
+            col,
+            path=".".join(key),
         )
