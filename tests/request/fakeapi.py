@@ -224,6 +224,9 @@ def serve() -> Iterator[FakeAPI]:
             pass
 
     Handler.protocol_version = "HTTP/1.1"  # keep-alive, as the providers' APIs
+    # headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds
+    # the body until the client's delayed ACK (40 ms on Linux) on a kept-alive connection
+    Handler.disable_nagle_algorithm = True
     ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state["api"] = FakeAPI(f"http://127.0.0.1:{server.server_address[1]}")
