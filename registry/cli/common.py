@@ -187,7 +187,7 @@ SelectOpt = typer.Option(
     None,
     "--select",
     metavar="CODES",
-    help="Only these codes (prefixes allowed), comma-separated; the drift gate's codes always run.",
+    help="Only these codes (prefixes allowed), comma-separated; the merge gate's codes always run.",
 )
 
 
@@ -204,7 +204,7 @@ IgnoreOpt = typer.Option(
     None,
     "--ignore",
     metavar="CODES",
-    help="Skip these codes (prefixes allowed), comma-separated; not the drift gate's codes.",
+    help="Skip these codes (prefixes allowed), comma-separated; not the merge gate's codes.",
 )
 
 

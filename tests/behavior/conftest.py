@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from registry.cli import app
-from tests.helpers import write_registry
+from tests.helpers import BASE_FILES, write_registry
 from tests.request.fakeapi import Answer, FakeAPI, prompt_text, serve
 
 CASES = [
@@ -58,29 +59,8 @@ def behavior_registry(root: Path, url: str, prod_url: str | None = None) -> Path
                 """,
             "environments/staging.yaml": layer(url, "staging"),
             "environments/prod.yaml": layer(prod_url or url, "prod"),
-            "prompts/answer/v1.yaml": """\
-                description: Answers a question.
-                owner: team@example.com
-                variables:
-                  type: object
-                  required: [question]
-                  properties:
-                    question: {type: string}
-                messages:
-                  - role: system
-                    content: |
-                      You are a helpful assistant. Answer briefly.
-                  - role: user
-                    content: |
-                      Question: {{ question }}
-                defaults:
-                  model: chat
-                  params: {temperature: 0.1, max_tokens: 800}
-                  tools: [search_kb]
-                evals:
-                  dataset: evals/answer.jsonl
-                  accept: {pass_rate: 1.0, p95_latency_s: 5}
-                """,
+            "prompts/answer/v1.yaml": textwrap.dedent(BASE_FILES["prompts/answer/v1.yaml"])
+            + "evals: {dataset: evals/answer.jsonl, accept: {pass_rate: 1.0, p95_latency_s: 5}}\n",
             "evals/answer.jsonl": jsonl(CASES),
         },
     )

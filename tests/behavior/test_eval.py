@@ -91,7 +91,7 @@ def test_a_failing_assertion_is_named_by_eval_and_by_check(breg: Path, api: Fake
     code, out, _ = cli("check", "--root", str(breg))
     assert code == 1
     line = next(x for x in out.splitlines() if "EVAL002" in x)
-    assert line.startswith("prompts/answer/v1.yaml:20:3: error EVAL002 answer in prod: unit ")
+    assert line.startswith("prompts/answer/v1.yaml:19:8: error EVAL002 answer in prod: unit ")
     assert "pass rate 0.75 below 1" in line and "(failing: capital: icontains 'paris')" in line
 
     # loosening the criteria is a reviewed change of the prompt file: the same receipt passes
@@ -333,3 +333,15 @@ def test_an_incremental_check_sees_what_a_full_one_sees(breg: Path, api: FakeAPI
     assert code == 1 and "EVAL003" in codes and "EVAL001" in codes
     write_registry(breg, {"evals/answer.jsonl": jsonl(CASES)})
     assert both()[0] == 0
+
+
+def test_the_eval_gate_cannot_be_selected_ignored_or_turned_off(breg: Path) -> None:
+    code, out, err = cli("check", "--root", str(breg), "--ignore", "EVAL001")
+    assert code == 2 and out == "" and "accepted receipt" in err
+    code, out, _ = cli("check", "--root", str(breg), "--select", "PIN")
+    assert code == 1 and "error EVAL001" in out
+    text = (breg / "registry.yaml").read_text()
+    (breg / "registry.yaml").write_text(text + "rules: {EVAL001: off}\n")
+    code, out, _ = cli("check", "--root", str(breg))
+    assert code == 1 and "error EVAL001" in out
+    assert "SCHEMA001 rules: EVAL001 is the" in out

@@ -191,7 +191,7 @@ def check_file(view: FileView) -> Iterator[Finding]:
     for code in rules if isinstance(rules, dict) else {}:
         line, col = view.doc.pos(("rules", code), key=True)
         if code in GATE_CODES:
-            message, hint = f"rules: {code} is the drift gate's and cannot be overridden", GATE_HINT
+            message, hint = f"rules: {code} is the merge gate's and cannot be overridden", GATE_HINT
         elif code not in KNOWN:
             near = closest_code(code)
             message = f"rules: unknown code {code!r}"
