@@ -16,9 +16,10 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from registry.behavior.send import Reply
+if TYPE_CHECKING:  # `validate` reads a registry's probes file with this module: no SDK code
+    from registry.behavior.send import Reply
 
 KINDS = ("json_keys", "number_format", "refusal", "length", "tool_args")
 REFUSAL = re.compile(

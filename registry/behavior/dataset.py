@@ -8,6 +8,7 @@ sent. A line that is not valid is EVAL003 at its line and column, in `validate` 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -123,7 +124,13 @@ def _case(line: str, number: int, target: Target, problems: list[Problem]) -> Ca
         bad(f"a case is a JSON object, not {_kind(data)}")
         return None
     for key in sorted(set(data) - CASE_KEYS):
-        bad(f"unknown key {key!r} (a case has {', '.join(sorted(CASE_KEYS))})", key)
+        if key == "expect_contains":  # the format before assertions
+            bad(
+                'expect_contains is the old format: "assert": [{"type": "contains", "value": …}]',
+                key,
+            )
+        else:
+            bad(f"unknown key {key!r} (a case has {', '.join(sorted(CASE_KEYS))})", key)
     case_id = data.get("id", f"line {number}")
     if not isinstance(case_id, str) or not case_id:
         bad("id must be a non-empty string", "id")
@@ -133,7 +140,7 @@ def _case(line: str, number: int, target: Target, problems: list[Problem]) -> Ca
             "inputs must be a JSON object (the render inputs)",
             "inputs" if "inputs" in data else None,
         )
-    else:
+    elif not _fits(target.variables, inputs):
         try:
             from registry.template.inputs import check_inputs
 
@@ -200,6 +207,23 @@ def _assertion(item: Any, target: Target) -> str | None:
         bound = ", ".join(target.tools) or "none"
         return f"tool-call names {value!r}, not a tool of the unit (bound: {bound})"
     return None
+
+
+def _fits(variables: Any, inputs: Mapping[str, Any]) -> bool:
+    """Whether the inputs surely fit `variables`, by the compiled predicate of
+    registry.check.fastschema (False: ask jsonschema, for the verdict and its message). Every
+    commit hook parses the datasets; importing jsonschema would cost it 50 ms."""
+    if not isinstance(variables, dict):
+        return False
+    check = _predicate(json.dumps(variables, sort_keys=True))
+    return check is not None and bool(check(dict(inputs)))
+
+
+@functools.lru_cache(maxsize=64)
+def _predicate(variables: str) -> Any:
+    from registry.check.fastschema import compile_schema
+
+    return compile_schema(json.loads(variables), [])
 
 
 def _col(line: str, key: str | None) -> int:

@@ -15,9 +15,6 @@ from registry.behavior.send import CannotRun, Clients
 from registry.common.errors import Refusal
 from registry.request.policy import RetryPolicy
 
-# a probe is retried as a unit would be by default (429 and 5xx, honouring Retry-After), on
-# the probed model only
-RETRIES = RetryPolicy(None, 4, (1.0, 2.0, 4.0), 60.0, (), 30.0)
 __all__ = ["fingerprint", "models_of", "partners", "probes_of", "run", "table"]
 
 
@@ -37,14 +34,18 @@ def probes_of(reg: Any) -> list[Probe]:
     return [*canary.BUILTIN, *own]
 
 
-def models_of(data: Mapping[str, Any]) -> list[str]:
-    """Every distinct chat model id of an artifact: the units' models and their fallbacks."""
-    found: set[str] = set()
-    for unit in data["units"].values():
-        if unit.get("model"):
-            found.add(unit["model"])
-        found.update(m for m in (unit.get("routing") or {}).get("fallback") or [] if m)
-    return sorted(found)
+def models_of(data: Mapping[str, Any]) -> dict[str, RetryPolicy]:
+    """Every distinct chat model id of an artifact (the units' models and their fallbacks),
+    each with the retry policy it is probed under: the routing of the first unit (by prompt
+    id) that calls it, on that model alone (no fallback: a probe is about one model)."""
+    found: dict[str, RetryPolicy] = {}
+    for _pid, unit in sorted(data["units"].items()):
+        routing = unit.get("routing") or {}
+        for model in [unit.get("model"), *(routing.get("fallback") or [])]:
+            if model and model not in found:
+                policy = RetryPolicy.from_routing(model, routing)
+                found[model] = dataclasses.replace(policy, fallback=())
+    return dict(sorted(found.items()))
 
 
 def partners(reg: Any, env: str, folder: str) -> list[tuple[str, Any]]:
@@ -64,7 +65,7 @@ def partners(reg: Any, env: str, folder: str) -> list[tuple[str, Any]]:
 
 
 def run(
-    models: list[str],
+    models: Mapping[str, RetryPolicy],
     probes: list[Probe],
     samples: int,
     facts: Mapping[str, Any],
@@ -83,8 +84,7 @@ def run(
         model, probe, _k = item
         api = build.default_api(model)
         body = build.build(api, model, probe.unit(), probe.rendered(), facts.get(model) or {})
-        policy = dataclasses.replace(RETRIES, model=model)
-        reply = policy.run(lambda m: clients.send(api, m, body.kwargs))
+        reply = models[model].run(lambda m: clients.send(api, m, body.kwargs))
         return canary.features(probe, reply)
 
     def landed(item: tuple[str, Probe, int], found: dict[str, Any]) -> None:

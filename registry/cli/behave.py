@@ -223,7 +223,8 @@ def canary(
     models = probing.models_of(data)
     if not models:
         raise RegistryError(f"{env} binds no model to probe")
-    clients = Clients(env, data["ops"], 60.0)
+    timeouts = [p.timeout_s for p in models.values() if p.timeout_s is not None]
+    clients = Clients(env, data["ops"], max(timeouts, default=60.0))
     progress.stage(f"probing {env}", total=len(models) * len(probes) * samples)
     found = probing.run(
         models, probes, samples, data["models"], clients, concurrency, progress.advance

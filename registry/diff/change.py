@@ -195,8 +195,11 @@ def _same_behavior(head: Registry, base: Registry, pid: str, version: int) -> bo
     a, b = head.prompt_doc(pid, version), base.prompt_doc(pid, version)
     if a is None or b is None or not (a.ok and b.ok):
         return False
-    strip = lambda doc: {k: v for k, v in doc.data.items() if k not in NOT_BEHAVIOR}  # noqa: E731
-    return bool(strip(a) == strip(b))
+    return bool(_behavior_part(a.data) == _behavior_part(b.data))
+
+
+def _behavior_part(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in NOT_BEHAVIOR}
 
 
 UNREADABLE = b"\0unreadable"  # (no file's bytes: a NUL is YAML007)

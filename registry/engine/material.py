@@ -52,16 +52,16 @@ def collect(
 
 def eval_bindings(reg: Registry, envs: dict[str, Any]) -> list[tuple[str | None, Any]]:
     """Every bound unit with an eval set, and what its dataset is checked against."""
-    from registry.behavior.dataset import Target
-    from registry.behavior.gate import Binding
-    from registry.behavior.receipts import Spec
-
     out: list[tuple[str | None, Any]] = []
     for name, env in envs.items():
         for pid, unit in sorted(env.prompts.items()):
             doc = reg.prompt_doc(pid, unit.version)
             if doc is None or not doc.ok or doc.data.get("evals") is None:
                 continue
+            from registry.behavior.dataset import Target
+            from registry.behavior.gate import Binding
+            from registry.behavior.receipts import Spec
+
             spec = Spec.of(doc.data["evals"], doc.file, *doc.pos(("evals",)))
             if spec is None:
                 continue

@@ -257,9 +257,11 @@ def _material_in(data: dict[str, Any]) -> Material:
     for a, b, unit_diffs in data["diffs"]:
         diffs[(a, b)] = {d[0]: _diff_in(d) for d in unit_diffs}
     secrets = [(s, str(v)) for s, v in data["secrets"]]
-    from registry.behavior.gate import Binding
+    evals = []
+    if data["evals"]:  # most registries have none: no behavior code on their warm runs
+        from registry.behavior.gate import Binding
 
-    evals = [(s, Binding.of(b)) for s, b in data["evals"]]
+        evals = [(s, Binding.of(b)) for s, b in data["evals"]]
     return Material(findings, envs, diffs, secrets, evals)
 
 

@@ -345,3 +345,13 @@ def test_the_eval_gate_cannot_be_selected_ignored_or_turned_off(breg: Path) -> N
     code, out, _ = cli("check", "--root", str(breg))
     assert code == 1 and "error EVAL001" in out
     assert "SCHEMA001 rules: EVAL001 is the" in out
+
+
+def test_an_old_format_dataset_says_how_to_write_it_now(breg: Path) -> None:
+    write_registry(breg, {"evals/answer.jsonl": '{"question": "hi", "expect_contains": "x"}\n'})
+    code, out, _ = cli("validate", "--root", str(breg))
+    assert code == 1
+    assert (
+        'evals/answer.jsonl:1:20: error EVAL003 expect_contains is the old format: "assert": '
+        '[{"type": "contains", "value": …}]'
+    ) in out

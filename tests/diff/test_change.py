@@ -69,6 +69,23 @@ def test_diff_base_lists_changed_units_with_token_and_cost_delta(repo_root: Path
     assert {d["path"] for d in change["differences"]} >= {"prompts.answer.version"}
 
 
+def test_attaching_an_eval_set_to_a_published_version_is_not_prm004(repo_root: Path) -> None:
+    """description, owner and evals are never behavior: editing them changes no environment,
+    so a published version may gain its golden set in place (docs/format.md)."""
+    path = repo_root / "prompts/answer/v1.yaml"
+    (repo_root / "evals").mkdir()
+    (repo_root / "evals/answer.jsonl").write_text(
+        '{"id": "hi", "inputs": {"question": "hi"}, "assert": [{"type": "is-json"}]}\n'
+    )
+    text = path.read_text().replace("Answers a question.", "Answers a question, briefly.")
+    path.write_text(text + "evals: {dataset: evals/answer.jsonl, accept: {pass_rate: 0.9}}\n")
+    code, out = run("check", "--base", "main", "--root", str(repo_root))
+    assert "PRM004" not in out, out
+    path.write_text(path.read_text().replace("Answer briefly.", "Answer at length."))
+    code, out = run("check", "--base", "main", "--root", str(repo_root))
+    assert code == 1 and "prompts/answer/v1.yaml:1:1: error PRM004" in out
+
+
 def test_check_base_prm004_on_a_published_version(repo_root: Path) -> None:
     path = repo_root / "prompts/answer/v1.yaml"
     path.write_text(path.read_text().replace("Answer briefly.", "Answer at length."))
