@@ -1,12 +1,16 @@
-"""Time registry against its floor and its peers on a generated registry; write RESULTS.md.
+"""Time registry against its floor and its peers on a generated registry.
 
-    python bench/generate.py 10000 --commits 3000      # once
-    python bench/run.py bench/out/reg10000 --runs 3
+    python bench/generate.py 10000 --commits 3000      # once (or --profile realistic --pairs 15)
+    python bench/run.py bench/out/reg10000 --runs 3 [--out bench/RESULTS.md]
 
 Each measurement runs in a fresh process. The rows are measured in `--runs` rounds (each
 round runs every row once), so drift in the machine's speed reaches every row alike; the table
-shows each row's median, its ratio to the floor, and the peak RSS of the measured process
-(with its children).
+shows each row's median, its ratio to the floor, and the peak RSS of the measured process and
+its children together (worker processes count). Rows cover the edits teams make: prompt files,
+the shared layer, a shared partial, a new commit; each edit is undone after its row and the
+cache warmed again, so the next row starts where a user would. The tables are printed;
+`--out` writes them into a file (its notes below the tables are kept). Nothing is written into
+the checkout otherwise.
 """
 
 from __future__ import annotations
@@ -42,13 +46,55 @@ for path in sorted(root.rglob("*.yaml")):
             env.parse(m["content"])
 """
 
+EDIT = r"""
+import pathlib, re
+p = pathlib.Path("environments/base.yaml")
+t = p.read_text()
+p.write_text(re.sub(r"max_tokens: (\d+)", lambda m: f"max_tokens: {int(m[1]) - 1}", t, count=1))
+"""
+
 WRAP = r"""
-import resource, subprocess, sys, time
+import os, subprocess, sys, threading, time
+
+def tree_rss_kb(root):
+    # the summed RSS of `root` and every process below it, from /proc (Linux)
+    parent = {}
+    rss = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            parent[int(name)] = int(fields[1])
+            rss[int(name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += [c for c, p in parent.items() if p == pid]
+    return total
+
 t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+peak = [0]
+if os.path.isdir("/proc"):
+    def watch():
+        while p.poll() is None:
+            peak[0] = max(peak[0], tree_rss_kb(p.pid))
+            time.sleep(0.02)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+code = p.wait()
 dt = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(dt, rss, p.returncode)
+if os.path.isdir("/proc"):
+    watcher.join()
+else:  # the largest single process, where there is no /proc to sum a tree from
+    import resource
+    peak[0] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(dt, peak[0], code)
 """
 
 
@@ -61,7 +107,7 @@ class Row:
         command: str,
         cmd: list[str],
         prepare: list[str] | None = None,
-        after: list[str] | None = None,
+        after: list[list[str]] | None = None,
     ) -> None:
         self.name, self.command, self.cmd = name, command, cmd
         self.prepare, self.after = prepare, after
@@ -78,8 +124,10 @@ class Row:
             text=True,
             check=True,
         )
-        if self.after:
-            subprocess.run(self.after, cwd=cwd, check=True)
+        for command in self.after or []:  # undo the edit, and warm the cache again
+            done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+            if done.returncode not in (0, 1):  # (1: the registry's own findings, as measured)
+                sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
         seconds, peak, code = out.stdout.split()
         self.times.append(float(seconds))
         self.rss, self.exit = max(self.rss, int(peak)), int(code)
@@ -97,7 +145,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("registry", type=Path)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="write the tables into this file (RESULTS.md)"
+    )
     args = parser.parse_args()
     root = args.registry.resolve()
     reg = str(BIN / "registry")
@@ -118,6 +168,15 @@ def main() -> None:
         *prompt_files[:3],
     ]
     restore = ["git", "checkout", "-q", "--", "prompts"]
+    rewarm = [reg, "check"]  # after an edit is undone: the next row starts warm again
+    edit = [sys.executable, "-c", EDIT]  # the most common GitOps change: a shared value
+    partial = [
+        sys.executable, "-c",
+        "import pathlib\n"
+        "for p in sorted(pathlib.Path('prompts/_partials').glob('*.j2'))[:1]:\n"
+        " p.write_text(p.read_text() + 'Be brief.\\n')",
+    ]  # fmt: skip
+    commit = ["git", "commit", "-q", "--allow-empty", "-m", "bench: a new commit"]
     schema = HERE.parent / "schemas" / "prompt.schema.json"
     rows = [
         Row(
@@ -134,7 +193,28 @@ def main() -> None:
             "registry check",
             [reg, "check"],
             prepare=touch,
-            after=restore,
+            after=[restore, rewarm],
+        ),
+        Row(
+            "registry check (warm, environments/base.yaml edited)",
+            "registry check",
+            [reg, "check"],
+            prepare=edit,
+            after=[["git", "checkout", "-q", "--", "environments"], rewarm],
+        ),
+        Row(
+            "registry check (warm, a shared partial edited)",
+            "registry check",
+            [reg, "check"],
+            prepare=partial,
+            after=[["git", "checkout", "-q", "--", "prompts/_partials"], rewarm],
+        ),
+        Row(
+            "registry check (warm, after a new commit)",
+            "registry check",
+            [reg, "check"],
+            prepare=commit,
+            after=[["git", "reset", "-q", "--soft", "HEAD~1"], rewarm],
         ),
     ]
     for what in (
@@ -189,7 +269,14 @@ def main() -> None:
         small.append((row.name, row.command, row.result()))
         print(f"{name:47s} {row.result()['seconds']:8.2f} s", flush=True)
     table = [(r.name, r.command, r.result()) for r in rows]
-    write(args.out, root, n_prompts, table, args.runs, small)
+    text = tables(root, n_prompts, table, args.runs, small)
+    if args.out is None:
+        print(text)
+        return
+    notes = ""
+    if args.out.exists() and NOTES in args.out.read_text():
+        notes = args.out.read_text().split(NOTES, 1)[1]
+    args.out.write_text(text + "\n\n" + NOTES + notes)
 
 
 def _show(root: Path) -> str:
@@ -198,16 +285,19 @@ def _show(root: Path) -> str:
 
 
 NOTES = "<!-- notes: kept when run.py rewrites the tables above -->"
+PAIRS = (  # how many parity pairs the registry gates (registry.yaml, or the default one)
+    "import sys, registry; print(len(registry.open(sys.argv[1]).parity_pairs()))"
+)
 
 
-def write(
-    out: Path,
+def tables(
     root: Path,
     n: int,
     rows: list[tuple[str, str, dict[str, float]]],
     runs: int,
     small: list[tuple[str, str, dict[str, float]]],
-) -> None:
+) -> str:
+    """The Markdown of RESULTS.md's tables (the notes below them are kept by `main`)."""
     floor = rows[0][2]["seconds"]
     size = sum(p.stat().st_size for p in root.rglob("*.yaml"))
     commits = subprocess.run(
@@ -217,15 +307,23 @@ def write(
         capture_output=True,
         check=False,
     ).stdout.strip()
+    envs = len([p for p in (root / "environments").glob("*.yaml") if p.stem != "base"])
+    pairs = subprocess.run(
+        [sys.executable, "-c", PAIRS, str(root)], text=True, capture_output=True, check=False
+    ).stdout.strip()
+    profile = f" --profile realistic --pairs {pairs}" if envs > 3 else ""  # (generate.py's)
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {platform.system()} — {time.strftime('%Y-%m-%d')}.",
-        f"Registry: `bench/generate.py {n} --commits {commits.rstrip() and int(commits) - 1}` — "
-        f"{n} prompts × 3 environments, {size / 1e6:.1f} MB of YAML, {commits} commits.",
-        f"Command: `python bench/run.py {_show(root)} --runs {runs}` (median of {runs} rounds, "
-        "each running every row once; RSS is the peak of the measured process tree).",
+        f"Registry: `bench/generate.py {n}{profile} --commits "
+        f"{commits.rstrip() and int(commits) - 1}` — "
+        f"{n} prompts × {envs} environments, {pairs or '?'} parity pair(s), {size / 1e6:.1f} MB "
+        f"of YAML, {commits} commits.",
+        f"Command: `python bench/run.py {_show(root)} --runs {runs} --out bench/RESULTS.md` "
+        f"(median of {runs} rounds, each running every row once; RSS is the peak of the "
+        "measured process and its children together, sampled every 20 ms).",
         "",
         "| what | command | median s | × floor | peak RSS MB | exit |",
         "|---|---|---:|---:|---:|---:|",
@@ -253,11 +351,8 @@ def write(
     ]
     for name, command, r in small:
         lines.append(f"| {name} | `{command}` | {r['seconds']:.2f} | {r['rss_mb']:.0f} |")
-    notes = ""
-    if out.exists() and NOTES in out.read_text():
-        notes = out.read_text().split(NOTES, 1)[1]
-    out.write_text("\n".join(lines) + "\n\n" + NOTES + notes)
     print(json.dumps({name: r for name, _, r in rows}, indent=1))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
