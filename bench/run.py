@@ -167,7 +167,7 @@ def main() -> None:
         "for p in sys.argv[1:]:\n q=pathlib.Path(p); q.write_text(q.read_text()+'#\\n')",
         *prompt_files[:3],
     ]
-    restore = ["git", "checkout", "-q", "--", "prompts"]
+    checkout = ["git", "checkout", "-q", "--"]
     rewarm = [reg, "check"]  # after an edit is undone: the next row starts warm again
     edit = [sys.executable, "-c", EDIT]  # the most common GitOps change: a shared value
     partial = [
@@ -188,35 +188,15 @@ def main() -> None:
         Row("registry validate (warm)", "registry validate", [reg, "validate"]),
         Row("registry check (cold, no cache)", "registry check", [reg, "check"], clear),
         Row("registry check (warm, nothing changed)", "registry check", [reg, "check"]),
-        Row(
-            "registry check (warm, 3 prompt files changed)",
-            "registry check",
-            [reg, "check"],
-            prepare=touch,
-            after=[restore, rewarm],
-        ),
-        Row(
-            "registry check (warm, environments/base.yaml edited)",
-            "registry check",
-            [reg, "check"],
-            prepare=edit,
-            after=[["git", "checkout", "-q", "--", "environments"], rewarm],
-        ),
-        Row(
-            "registry check (warm, a shared partial edited)",
-            "registry check",
-            [reg, "check"],
-            prepare=partial,
-            after=[["git", "checkout", "-q", "--", "prompts/_partials"], rewarm],
-        ),
-        Row(
-            "registry check (warm, after a new commit)",
-            "registry check",
-            [reg, "check"],
-            prepare=commit,
-            after=[["git", "reset", "-q", "--soft", "HEAD~1"], rewarm],
-        ),
     ]
+    for edited, prepare, undone in (  # each edit undone and the cache warmed after its row
+        ("3 prompt files changed", touch, [*checkout, "prompts"]),
+        ("environments/base.yaml edited", edit, [*checkout, "environments"]),
+        ("a shared partial edited", partial, [*checkout, "prompts/_partials"]),
+        ("after a new commit", commit, ["git", "reset", "-q", "--soft", "HEAD~1"]),
+    ):
+        name = f"registry check (warm, {edited})"
+        rows.append(Row(name, "registry check", [reg, "check"], prepare, [undone, rewarm]))
     for what in (
         ["check", "--base", "HEAD~5"],
         ["diff", "--base", "HEAD~5"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
@@ -37,7 +37,7 @@ class Job:
     dataset_sha256: str
     receipt: str  # registry-relative path
     prices: tuple[float, float] | None  # USD per million tokens in, out
-    schema: dict[str, Any] | None
+    schema: Mapping[str, Any] | None
     results: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 

@@ -65,6 +65,19 @@ class Binding:
         return cls(str(env), str(prompt), spec, ds.Target(variables, tuple(tools), schema))
 
 
+def binding(env: str, pid: str, unit: Any, doc: Any) -> Binding | None:
+    """The binding of a unit (resolved or from an artifact) whose prompt file declares an
+    eval set; None when it declares none, or none of a valid shape (SCHEMA001 says so)."""
+    if doc is None or not doc.ok or doc.data.get("evals") is None:
+        return None
+    spec = Spec.of(doc.data["evals"], doc.file, *doc.pos(("evals",)))
+    if spec is None:
+        return None
+    fmt = unit.response_format or {}
+    schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
+    return Binding(env, pid, spec, ds.Target(unit.variables, tuple(sorted(unit.tools)), schema))
+
+
 def dataset_findings(read: Read, bindings: Iterable[Binding]) -> Iterator[Finding]:
     """EVAL003 for every line of every bound dataset that is not a valid case for its unit
     (each dataset read once; a line checked once per distinct unit shape)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -46,8 +46,7 @@ def eval_(
 
     data, redact = _sealed(root, ref, env, "evaluate", behavior=True)
     reg = opened(root, ref)
-    folder = _inside(reg.settings.receipts, "evals.receipts")
-    jobs, problems = _jobs(reg, env, data, prompt or [], folder)
+    jobs, problems = _jobs(reg, env, data, prompt or [], reg.settings.receipts)
     if problems:
         raise Refusal(
             f"refusing to evaluate {env}: {len(problems)} dataset line(s) are not valid cases "
@@ -135,7 +134,7 @@ def _jobs(
     from registry.behavior import dataset as ds
     from registry.behavior import gate
     from registry.behavior.evaluate import Job
-    from registry.behavior.receipts import Spec, path
+    from registry.behavior.receipts import path
     from registry.deploy.runtime import ArtifactUnit
 
     unknown = sorted(set(only) - set(data["units"]))
@@ -146,15 +145,13 @@ def _jobs(
     for pid in sorted(only or data["units"]):
         unit = ArtifactUnit(data["units"][pid], data["models"])
         doc = reg.prompt_doc(pid, unit.version)
-        if doc is None or doc.data.get("evals") is None:
+        bound = gate.binding(env, pid, unit, doc)
+        if bound is None:
             continue
-        spec = Spec.of(doc.data["evals"], doc.file, *doc.pos(("evals",)))
-        raw = read(spec.dataset) if spec is not None else None
-        if spec is None or raw is None:
+        spec, target = bound.spec, bound.target
+        raw = read(spec.dataset)
+        if raw is None:
             raise RegistryError(f"{pid}: its eval set cannot be read ({doc.file})")
-        fmt = unit.response_format or {}
-        schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
-        target = ds.Target(unit.variables, tuple(sorted(unit.tools)), schema)
         cases, bad = ds.parse(raw, target)
         problems += [make("EVAL003", p.message, spec.dataset, p.line, p.col) for p in bad]
         info = reg.settings.model_info(str(unit.model)) or {}
@@ -164,7 +161,7 @@ def _jobs(
         ):
             prices = (float(info["usd_per_mtok_in"]), float(info["usd_per_mtok_out"]))
         receipt = path(folder, pid, unit.fingerprint)
-        jobs.append(Job(env, unit, spec, cases, ds.digest(raw), receipt, prices, schema))
+        jobs.append(Job(env, unit, spec, cases, ds.digest(raw), receipt, prices, target.schema))
     return jobs, problems
 
 
@@ -182,14 +179,6 @@ def _up_to_date(root: Path, job: Any) -> bool:
         and not receipts.judge(found["summary"], job.spec.accept)
         and found.get("accepted") is True
     )
-
-
-def _inside(rel: str, setting: str) -> str:
-    """A registry-relative folder from registry.yaml, refused when it leaves the registry."""
-    p = PurePosixPath(rel)
-    if p.is_absolute() or ".." in p.parts or not p.parts:
-        raise RegistryError(f"registry.yaml {setting}: {rel!r} must be a path inside the registry")
-    return str(p)
 
 
 @app.command()
@@ -218,7 +207,7 @@ def canary(
         raise RegistryError("--accept records a reviewed baseline: use it with --record")
     data, redact = _sealed(root, ref, env, "probe", behavior=True)
     reg = opened(root, ref)
-    folder = _inside(reg.settings.canary_history, "canary.history")
+    folder = reg.settings.canary_history  # inside the registry (its schema; _sealed checked)
     probes = probing.probes_of(reg)
     models = probing.models_of(data)
     if not models:

@@ -56,19 +56,13 @@ def eval_bindings(reg: Registry, envs: dict[str, Any]) -> list[tuple[str | None,
     for name, env in envs.items():
         for pid, unit in sorted(env.prompts.items()):
             doc = reg.prompt_doc(pid, unit.version)
-            if doc is None or not doc.ok or doc.data.get("evals") is None:
-                continue
-            from registry.behavior.dataset import Target
-            from registry.behavior.gate import Binding
-            from registry.behavior.receipts import Spec
+            if doc is None or doc.data.get("evals") is None:
+                continue  # most prompts: no behavior code loaded for them
+            from registry.behavior.gate import binding
 
-            spec = Spec.of(doc.data["evals"], doc.file, *doc.pos(("evals",)))
-            if spec is None:
-                continue
-            fmt = unit.response_format or {}
-            schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
-            target = Target(unit.variables, tuple(sorted(unit.tools)), schema)
-            out.append((pid, Binding(name, pid, spec, target)))
+            found = binding(name, pid, unit, doc)
+            if found is not None:
+                out.append((pid, found))
     return out
 
 

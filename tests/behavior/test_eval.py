@@ -252,14 +252,20 @@ def test_an_anthropic_unit_goes_through_the_messages_api(
     assert made["model"] == "anthropic/claude-sonnet-4-6" and made["accepted"] is True
 
 
-def test_the_receipts_folder_may_not_leave_the_registry(breg: Path, api: FakeAPI) -> None:
+def test_the_behavior_paths_may_not_leave_the_registry(breg: Path, api: FakeAPI) -> None:
     text = (breg / "registry.yaml").read_text()
     (breg / "registry.yaml").write_text(
         text.replace("evals: {required: [prod]}", "evals: {required: [prod], receipts: ../out}")
     )
     code, out, err = cli("eval", "staging", "--root", str(breg))
-    assert code in (1, 2) and api.requests == []
-    assert "../out" in out + err
+    said = out + err
+    assert code == 1 and api.requests == []
+    assert "registry.yaml:3:" in said and "SCHEMA001 evals.receipts has an invalid value" in said
+    assert not (breg.parent / "out").exists()
+    for key, value in (("history", "/tmp/h"), ("probes", "../probes.yaml")):
+        write_registry(breg, {"registry.yaml": text + f"canary: {{{key}: {value}}}\n"})
+        code, out, _ = cli("validate", "--root", str(breg))
+        assert code == 1 and f"SCHEMA001 canary.{key} has an invalid value" in out
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
