@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+EDITS = ("prompts", "layer", "partial")  # bench/edit.py's
 BIN = Path(sys.executable).parent
 PACKAGE = HERE.parent / "registry"
 
@@ -44,13 +45,6 @@ for path in sorted(root.rglob("*.yaml")):
     if rel[0] == "prompts":
         for m in data.get("messages") or []:
             env.parse(m["content"])
-"""
-
-EDIT = r"""
-import pathlib, re
-p = pathlib.Path("environments/base.yaml")
-t = p.read_text()
-p.write_text(re.sub(r"max_tokens: (\d+)", lambda m: f"max_tokens: {int(m[1]) - 1}", t, count=1))
 """
 
 WRAP = r"""
@@ -160,22 +154,10 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(PACKAGE)], check=True)
     prompt_files = sorted(str(p) for p in (root / "prompts").rglob("*.yaml"))
     n_prompts = len({Path(p).parent.name for p in prompt_files})
-    touch = [
-        sys.executable,
-        "-c",
-        "import pathlib,sys\n"
-        "for p in sys.argv[1:]:\n q=pathlib.Path(p); q.write_text(q.read_text()+'#\\n')",
-        *prompt_files[:3],
-    ]
+    edit = HERE / "edit.py"  # the edits: prompt files, the shared layer, a shared partial
+    touch, layer, partial = ([sys.executable, str(edit), what] for what in EDITS)
     checkout = ["git", "checkout", "-q", "--"]
     rewarm = [reg, "check"]  # after an edit is undone: the next row starts warm again
-    edit = [sys.executable, "-c", EDIT]  # the most common GitOps change: a shared value
-    partial = [
-        sys.executable, "-c",
-        "import pathlib\n"
-        "for p in sorted(pathlib.Path('prompts/_partials').glob('*.j2'))[:1]:\n"
-        " p.write_text(p.read_text() + 'Be brief.\\n')",
-    ]  # fmt: skip
     commit = ["git", "commit", "-q", "--allow-empty", "-m", "bench: a new commit"]
     schema = HERE.parent / "schemas" / "prompt.schema.json"
     rows = [
@@ -191,7 +173,7 @@ def main() -> None:
     ]
     for edited, prepare, undone in (  # each edit undone and the cache warmed after its row
         ("3 prompt files changed", touch, [*checkout, "prompts"]),
-        ("environments/base.yaml edited", edit, [*checkout, "environments"]),
+        ("environments/base.yaml edited", layer, [*checkout, "environments"]),
         ("a shared partial edited", partial, [*checkout, "prompts/_partials"]),
         ("after a new commit", commit, ["git", "reset", "-q", "--soft", "HEAD~1"]),
     ):

@@ -13,6 +13,7 @@ from typing import Any
 
 from registry.check.schema import dotted
 from registry.common.textsafe import visible_text
+from registry.resolve.fingerprint import UNIT_FIELDS
 from registry.resolve.units import Environment, Origin, Unit
 
 
@@ -133,22 +134,18 @@ def _relocated(known: UnitDiff, ua: Unit, ub: Unit) -> UnitDiff:
 
 
 def _fields(name_a: str, ua: Unit, name_b: str, ub: Unit) -> list[Difference]:
-    from deepdiff import DeepDiff
-
-    tree = DeepDiff(
-        ua.behavior(),
-        ub.behavior(),
-        view="tree",
-        threshold_to_diff_deeper=0,
-        ignore_numeric_type_changes=True,
-        verbose_level=2,
-    )
+    """The field differences of two units, top-level field by field: a field equal on both
+    sides is skipped (most drifting units differ in one small field, such as
+    `params`, and share their prompt text), and the changes of a differing field depend only
+    on its two values, so each distinct pair of values is diffed once (`_changes`); the
+    unit's own origins and labels are put on them here."""
     out = []
-    for levels in tree.values():
-        for level in levels:
-            path = tuple(level.path(output_format="list"))
-            a = ABSENT if _missing(level.t1) else level.t1
-            b = ABSENT if _missing(level.t2) else level.t2
+    behavior_a, behavior_b = ua.behavior(), ub.behavior()
+    for name in UNIT_FIELDS:
+        value_a, value_b = behavior_a[name], behavior_b[name]
+        if value_a == value_b:  # (DeepDiff, numeric types ignored, sees no change either)
+            continue
+        for path, a, b, lines in _changes(name, value_a, value_b):
             diff = Difference(
                 ua.prompt,
                 dotted(path),
@@ -158,10 +155,62 @@ def _fields(name_a: str, ua: Unit, name_b: str, ub: Unit) -> list[Difference]:
                 ub.origin(path) if b is not ABSENT else None,
                 keys=path,
             )
-            if isinstance(a, str) and isinstance(b, str) and ("\n" in a + b or len(a + b) > 120):
-                diff.text_diff = text_diff(a, b, f"{name_a}:{diff.path}", f"{name_b}:{diff.path}")
+            if lines is not None:
+                head = [f"--- {name_a}:{diff.path}", f"+++ {name_b}:{diff.path}"]
+                diff.text_diff = head + lines[2:] if len(lines) >= 2 else list(lines)
             out.append(diff)
-    return sorted(out, key=lambda d: _order(d.field))
+    return sorted(out, key=lambda d: (_order(d.field), repr(d.keys)))
+
+
+Change = tuple[tuple[Any, ...], Any, Any, "list[str] | None"]  # path, a, b, text diff lines
+_CHANGES: dict[tuple[str, bytes], list[Change]] = {}
+_CHANGES_MAX = 20_000
+
+
+def _changes(field: str, value_a: Any, value_b: Any) -> list[Change]:
+    """DeepDiff of one field's two values (numeric types ignored), as paths from the unit,
+    with a unified diff of long or multi-line texts; memoized by the two values exactly as
+    they are (`1` and `1.0` apart, so a memoized change shows what this unit has)."""
+    import hashlib
+    import json
+
+    try:
+        dumps = json.dumps([value_a, value_b], sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON as it stands: diffed, not memoized
+        dumps = None
+    digest = b""
+    if dumps is not None:
+        digest = hashlib.blake2b(dumps.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    key = (field, digest)
+    found = _CHANGES.get(key) if dumps is not None else None
+    if found is not None:
+        return found
+    from deepdiff import DeepDiff
+
+    tree = DeepDiff(
+        value_a,
+        value_b,
+        view="tree",
+        threshold_to_diff_deeper=0,
+        ignore_numeric_type_changes=True,
+        verbose_level=2,
+    )
+    out: list[Change] = []
+    for levels in tree.values():
+        for level in levels:
+            path = (field, *level.path(output_format="list"))
+            a = ABSENT if _missing(level.t1) else level.t1
+            b = ABSENT if _missing(level.t2) else level.t2
+            lines = None
+            if isinstance(a, str) and isinstance(b, str) and ("\n" in a + b or len(a + b) > 120):
+                label = dotted(path)
+                lines = text_diff(a, b, f"a:{label}", f"b:{label}")
+            out.append((path, a, b, lines))
+    if dumps is not None:
+        if len(_CHANGES) >= _CHANGES_MAX:
+            _CHANGES.clear()
+        _CHANGES[key] = out
+    return out
 
 
 def _missing(value: Any) -> bool:
@@ -170,8 +219,6 @@ def _missing(value: Any) -> bool:
 
 def _order(field: str) -> tuple[int, str]:
     head = field.split(".")[0].split("[")[0]
-    from registry.resolve.fingerprint import UNIT_FIELDS
-
     return (UNIT_FIELDS.index(head) if head in UNIT_FIELDS else 99, field)
 
 

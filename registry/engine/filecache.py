@@ -23,6 +23,8 @@ from registry.common import shapes
 from registry.common.version import __version__
 
 SHARDS = 256  # small shards: a warm run touching a few files reads a few small shards
+COUNT_SHARDS = 16  # token counts (a multiple of the partition's two processes)
+COUNTS_KEEP = 4096  # counts a shard keeps before texts no longer counted are dropped
 
 
 @functools.lru_cache(maxsize=1)
@@ -106,6 +108,9 @@ class FileCache:
         self._dirty: set[int] = set()
         # (i, n): of processes sharing the folder, this one writes shards i, i+n, i+2n...
         self.part = part
+        self._counts: dict[int, dict[str, Any]] = {}
+        self._counts_used: dict[int, set[str]] = {}
+        self._counts_dirty: set[int] = set()
 
     @staticmethod
     def key(kind: str, rel: str, raw: bytes) -> tuple[str, str]:
@@ -169,7 +174,8 @@ class FileCache:
             self.store.write(name, data)
 
     def save(self) -> None:
-        """Write changed shards (a shard keeps `KEEP` versions per file)."""
+        """Write changed shards (a shard keeps `KEEP` versions per file), and changed token
+        counts."""
         if self.store is None:
             return
         for n in sorted(self._dirty):
@@ -177,3 +183,40 @@ class FileCache:
             text = json.dumps(self._shards[n], separators=(",", ":"), check_circular=False)
             self.store.write(f"{n:03d}.json", text.encode("utf-8"))
         self._dirty.clear()
+        for n in sorted(self._counts_dirty):
+            counts, used = self._counts[n], self._counts_used.get(n, set())
+            if len(counts) > max(COUNTS_KEEP, 4 * len(used)):  # texts no longer counted go
+                counts = {k: v for k, v in counts.items() if k in used}
+            body = json.dumps(counts, separators=(",", ":"), sort_keys=True)
+            self.store.write(f"counts-{n:02d}.json", body.encode("utf-8"))
+        self._counts_dirty.clear()
+
+    # -- token counts -----------------------------------------------------------------------
+    @staticmethod
+    def count_shard(prompt: str) -> int:
+        """The shard of token counts for a prompt's texts (the partition of a full run keeps
+        a prompt's counts in the process that checks it, as it does its files)."""
+        return shard_of(prompt) % COUNT_SHARDS
+
+    def count(self, prompt: str, text: str, model: str | None) -> int:
+        """Tokens of `text` for `model` (`registry.models.tokens.count`), kept by the text's
+        digest and encoding in the shard of `prompt`: exact counts need the tokenizer's ranks
+        (about 0.3 s to load per process), and most runs count texts counted before."""
+        from registry.models import tokens
+
+        n = self.count_shard(prompt)
+        if n not in self._counts:
+            raw = self.store.read(f"counts-{n:02d}.json") if self.store is not None else None
+            data = shapes.loads(raw) if raw is not None else None
+            self._counts[n] = data if isinstance(data, dict) else {}
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+        k = f"{tokens.encoding_for(model)}:{digest.hexdigest()}"
+        self._counts_used.setdefault(n, set()).add(k)
+        found = self._counts[n].get(k)
+        if type(found) is int and found >= 0:
+            return found
+        counted = tokens.count(text, model)
+        if self.store is not None and (self.part is None or n % self.part[1] == self.part[0]):
+            self._counts[n][k] = counted
+            self._counts_dirty.add(n)
+        return counted

@@ -41,13 +41,16 @@ def collect(
     if shared is None:
         shared = reg.only_prompts is None
     progress.stage("checking rules")
-    return Material(
+    material = Material(
         scoped_findings(reg, envs, shared),
         {name: EnvFacts.of(env) for name, env in envs.items()},
         diffs,
         scoped_secrets(reg, shared),
         eval_bindings(reg, envs),
     )
+    if reg.disk is not None:
+        reg.disk.save()  # the token counts the rules made
+    return material
 
 
 def eval_bindings(reg: Registry, envs: dict[str, Any]) -> list[tuple[str | None, Any]]:

