@@ -45,7 +45,8 @@ class Reply:
 
 class Clients:
     """One SDK client per provider, shared by the worker threads (the SDK clients are
-    thread-safe), for one environment's `ops`."""
+    thread-safe), for one environment's `ops`. A context manager: leaving it closes the
+    clients' connection pools."""
 
     def __init__(
         self,
@@ -60,6 +61,18 @@ class Clients:
         self.environ = os.environ if environ is None else environ
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    def __enter__(self) -> Clients:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def where(self, provider: str) -> tuple[str, str | None]:
         """(the key, the base URL) for a provider; CannotRun naming what to set."""

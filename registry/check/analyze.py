@@ -116,6 +116,8 @@ _RESULT = Record(
     }
 )
 
+_TEXT, _MAPPING = Opt(str), Opt(dict)  # a file's data: a partial's text, or a YAML mapping
+
 
 @dataclasses.dataclass
 class FileResult:
@@ -151,7 +153,7 @@ class FileResult:
             not shapes.ok(d, _RESULT)
             or kind not in (None, d["kind"])
             or rel not in (None, d["rel"])
-            or not shapes.ok(d["data"], Opt(str if d["kind"] == "partial" else dict))
+            or not shapes.ok(d["data"], _TEXT if d["kind"] == "partial" else _MAPPING)
         ):
             raise ValueError("not a cached analysis of this file")
         if any(f[0] not in CODES or f[1] not in SEVERITIES for f in d["findings"]):
@@ -313,7 +315,7 @@ def _known_templates(versions: list[Any]) -> dict[str, TemplateFacts]:
     source text: editing one message of a file does not parse the others again."""
     known: dict[str, TemplateFacts] = {}
     for entry in versions:
-        if not shapes.ok(entry, _RESULT) or not shapes.ok(entry["data"], Opt(dict)):
+        if not shapes.ok(entry, _RESULT) or not shapes.ok(entry["data"], _MAPPING):
             continue  # not the shape the tool writes: no hint from it
         messages = (entry["data"] or {}).get("messages")
         for msg, facts in zip(

@@ -71,9 +71,9 @@ def eval_(
         return
     routing = [j.unit.retry_policy().timeout_s for j in todo]
     timeout = max((t for t in routing if t is not None), default=None)
-    clients = Clients(env, data["ops"], timeout)
     progress.stage(f"evaluating {env}", total=sum(len(j.cases) for j in todo))
-    evaluate.run(todo, clients, concurrency, redact, progress.advance)
+    with Clients(env, data["ops"], timeout) as clients:
+        evaluate.run(todo, clients, concurrency, redact, progress.advance)
     rows, failing = _receipts(reg.root, todo, redact)
     lines += [f"wrote {j.receipt}" for j in todo]
     emit("\n".join([*evaluate.table(rows), *failing, *lines]) + "\n")
@@ -213,11 +213,11 @@ def canary(
     if not models:
         raise RegistryError(f"{env} binds no model to probe")
     timeouts = [p.timeout_s for p in models.values() if p.timeout_s is not None]
-    clients = Clients(env, data["ops"], max(timeouts, default=60.0))
     progress.stage(f"probing {env}", total=len(models) * len(probes) * samples)
-    found = probing.run(
-        models, probes, samples, data["models"], clients, concurrency, progress.advance
-    )
+    with Clients(env, data["ops"], max(timeouts, default=60.0)) as clients:
+        found = probing.run(
+            models, probes, samples, data["models"], clients, concurrency, progress.advance
+        )
     rel = history.path(folder, env)
     raw = reg.source.read(rel) if reg.source.exists(rel) else None
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -68,7 +68,8 @@ class Record:
 
 
 def ok(value: _Any, spec: _Any) -> bool:
-    """Whether `value` has the shape `spec` (see the module docstring)."""
+    """Whether `value` has the shape `spec` (see the module docstring). Specs are compiled
+    once and kept: make them once, at module level, not per call."""
     check = _COMPILED.get(id(spec))
     if check is None:
         check = _COMPILED[id(spec)] = compiled(spec)

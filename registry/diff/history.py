@@ -271,12 +271,12 @@ def _walk_since(
     moved: set[str] | None = None  # files changed since the commit resolved last
     fps: dict[str, dict[str, str | None]] = {}  # the units resolved there: their fingerprints
     for sha, date, author, subject, *files in walk:
-        shared = any(f == p or f.startswith(p + "/") for f in files for p in SHARED)
-        touched = [
-            (pair, pid)
-            for pair, pid in pending
-            if shared or any(f.startswith(f"prompts/{pid}/") for f in files)
-        ]
+        common = [f for f in files if any(f == p or f.startswith(p + "/") for p in SHARED)]
+        folders: dict[str, list[str]] = {}  # prompt folder: the commit's files in it
+        for f in files:
+            if f.startswith("prompts/"):
+                folders.setdefault(f.split("/", 2)[1], []).append(f)
+        touched = [(pair, pid) for pair, pid in pending if common or pid in folders]
         if not touched:
             moved = _more(moved, files)
             continue
@@ -298,8 +298,9 @@ def _walk_since(
                 continue
             when = dt.datetime.fromisoformat(date)
             cut = seen[item] >= limit  # never silently wrong: say where the search stopped
+            own = common + folders.get(pid, [])  # the files of the commit the unit reads
             since[(a, b)][pid] = Change(
-                sha, when, author, subject, fps[pid][b], files, seen[item] if cut else None
+                sha, when, author, subject, fps[pid][b], own, seen[item] if cut else None
             )
             if cut:
                 pending.remove(item)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,3 +145,12 @@ def own_registry(tmp: Path, url: str) -> Path:
         )
         layer_file.write_text(text)
     return root
+
+
+def open_sockets() -> int:
+    """Sockets this process holds open (Linux: /proc/self/fd)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+    return count

@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.behavior.conftest import behavior_registry, cli
+from tests.behavior.conftest import behavior_registry, cli, open_sockets
 from tests.helpers import snapshot, write_registry
 from tests.request.fakeapi import Answer, FakeAPI, prompt_text, serve
 
@@ -83,8 +84,10 @@ def history(root: Path, env: str) -> list[dict[str, Any]]:
 
 
 def test_a_first_record_then_the_same_behavior(breg: Path, api: FakeAPI, model: Model) -> None:
+    sockets = open_sockets() if os.path.isdir("/proc/self/fd") else None
     code, out, err = canary(breg, "prod", "--record")
     assert code == 0, out + err
+    assert sockets is None or open_sockets() == sockets  # the SDK clients were closed
     assert len(api.requests) == 3 * 5 * 3  # models x built-in probes x samples
     assert {r.body["temperature"] for r in api.requests} == {0}
     assert {r.path for r in api.requests} == {"/v1/messages", "/v1/chat/completions"}

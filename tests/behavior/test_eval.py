@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import registry
-from tests.behavior.conftest import CASES, behavior_registry, cli, jsonl, layer
+from tests.behavior.conftest import CASES, behavior_registry, cli, jsonl, layer, open_sockets
 from tests.helpers import snapshot, write_registry
 from tests.request.fakeapi import Answer, FakeAPI, prompt_text
 
@@ -233,6 +233,15 @@ def test_outputs_in_receipts_are_redacted(breg: Path, api: FakeAPI) -> None:
     (rel,) = receipts_of(breg)
     text = (breg / rel).read_text()
     assert leaked not in text and "Your key is [REDACTED]" in text
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts sockets in /proc")
+def test_eval_closes_its_connections(breg: Path, api: FakeAPI) -> None:
+    """The SDK clients' connection pools are closed when the run ends (an unclosed socket
+    lingers until the collector finds it, in a library user's process too)."""
+    before = open_sockets()
+    assert cli("eval", "staging", "--root", str(breg))[0] == 0
+    assert open_sockets() == before
 
 
 def test_an_anthropic_unit_goes_through_the_messages_api(

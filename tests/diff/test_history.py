@@ -116,6 +116,25 @@ def test_check_says_since_when_the_drift_exists(repo: git.Repo) -> None:
     assert f"answer: drifting since {hotfix[:12]}" in text
 
 
+def test_since_names_only_the_files_of_the_commit_the_unit_reads(repo: git.Repo) -> None:
+    """A drift's start commit lists the files of it the unit resolves from (the shared
+    layers, its own prompt folder), not every file the commit touched: the since answers are
+    kept in the run snapshot, and a registry's first commit touches every file."""
+    root = Path(repo.working_tree_dir)
+    edit(
+        root,
+        "environments/prod.yaml",
+        "extends: base\n",
+        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
+    )
+    edit(root, "prompts/classify/v1.yaml", "Classify", "Label")
+    (root / "notes.txt").write_text("not a registry file\n")
+    hotfix = commit_all(repo, "prod hot-fix, and a classify edit")
+    since = history.drift_since(root, ["answer"], "staging", "prod")["answer"]
+    assert since is not None and since.commit == hotfix
+    assert since.files == ["environments/prod.yaml"]
+
+
 def test_since_does_not_resolve_commits_that_only_tune_another_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -301,3 +301,18 @@ def test_kept_token_counts_spare_the_tokenizer(reg_root: Path) -> None:
     prompt = reg_root / "prompts/answer/v1.yaml"
     prompt.write_text(prompt.read_text().replace("You are", "You are, today,"))
     assert encoders_loaded_by_validate(reg_root)[0] == ["o200k_base"]
+
+
+def test_reading_cached_analyses_compiles_no_shape_per_file(reg_root: Path) -> None:
+    """Each shape a cache entry is checked against is compiled once per process (a shape
+    made per entry compiled, and kept, one predicate per file read back)."""
+    from registry.common import shapes
+    from registry.engine.filecache import FileCache
+    from registry.load.worktree import WorkTree
+    from registry.resolve.registry import Registry
+
+    Registry(reg_root, WorkTree(reg_root), disk=FileCache(reg_root))  # fills the cache
+    Registry(reg_root, WorkTree(reg_root), disk=FileCache(reg_root))  # reads it back
+    compiled = len(shapes._COMPILED)
+    warm = Registry(reg_root, WorkTree(reg_root), disk=FileCache(reg_root))
+    assert len(warm.results) >= 6 and len(shapes._COMPILED) == compiled
