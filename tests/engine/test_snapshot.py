@@ -15,7 +15,14 @@ from typer.testing import CliRunner
 
 from registry.cli import app
 from registry.resolve import registry as repo_module
-from tests.helpers import cache_body, cache_folder, commit_all, init_repo, write_registry
+from tests.helpers import (
+    BASE_FILES,
+    cache_body,
+    cache_folder,
+    commit_all,
+    init_repo,
+    write_registry,
+)
 
 runner = CliRunner()
 
@@ -82,6 +89,17 @@ EDITS: dict[str, dict[str, str | None]] = {
             ops:
               credentials: {openai: "${OPENAI_KEY_PROD}"}
             params: {temperature: 0.7}
+            """
+    },
+    "base edit": {  # a shared value: every unit's fingerprint moves, the drift stays
+        "environments/base.yaml": BASE_FILES["environments/base.yaml"].replace(
+            "max_tokens: 1024", "max_tokens: 900"
+        )
+    },
+    "pair edit": {
+        "registry.yaml": """\
+            environments: [dev, staging, prod]
+            parity: [[dev, staging], [dev, prod], [staging, prod]]
             """
     },
     "partial": {"prompts/_partials/tone.j2": "Be kind."},
@@ -184,6 +202,21 @@ def test_edit_sequences_are_invisible(
     for edit in edits:
         write_registry(root, EDITS[edit])
         assert run(root, "check", monkeypatch, True) == run(root, "check", monkeypatch, False)
+
+
+def test_a_new_commit_is_invisible(drifting: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "Since when" answers are kept with the HEAD they were found at: after a commit (one
+    that starts a drift, then one that changes nothing) the answers are those of a full run."""
+    repo = init_repo(drifting)
+    run(drifting, "check", monkeypatch, True)
+    write_registry(drifting, EDITS["layer edit"])
+    commit_all(repo, "prod runs warmer")
+    code, report = run(drifting, "check", monkeypatch, True)
+    assert (code, report) == run(drifting, "check", monkeypatch, False)
+    since = {p["b"]: p["since"] for p in report["pairs"]}
+    assert since["prod"]["classify"]["commit"] == repo.head.commit.hexsha  # began here
+    repo.git.commit("--allow-empty", "-m", "nothing")
+    assert run(drifting, "check", monkeypatch, True) == run(drifting, "check", monkeypatch, False)
 
 
 def snapshot_file(root: Path) -> Path:
