@@ -183,6 +183,7 @@ class FileCache:
             text = json.dumps(self._shards[n], separators=(",", ":"), check_circular=False)
             self.store.write(f"{n:03d}.json", text.encode("utf-8"))
         self._dirty.clear()
+        self._shards.clear()  # read back again if asked: the entries were taken at load
         for n in sorted(self._counts_dirty):
             counts, used = self._counts[n], self._counts_used.get(n, set())
             if len(counts) > max(COUNTS_KEEP, 4 * len(used)):  # texts no longer counted go
