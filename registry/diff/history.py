@@ -17,7 +17,7 @@ from typing import Any
 
 from registry.common import progress
 from registry.load.gitref import GitRef, _relative_in_repo, open_repo
-from registry.resolve.registry import Registry
+from registry.resolve.registry import SHARED, Registry
 
 SEP = "\x1f"  # between fields of a commit
 RS = "\x1e"  # before each commit
@@ -34,9 +34,6 @@ class Change:
     # "since when" walks: the search stopped after this many commits with the drift still
     # there, so it began at this commit or before (None: it began here)
     searched: int | None = None
-
-
-SHARED = ("environments", "prompts/_partials", "registry.yaml")  # what every unit depends on
 
 
 def _commits(

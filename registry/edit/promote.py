@@ -97,8 +97,12 @@ class _Sim:
         original = self.doc.data
         memo = self.reg.memo
         known = set(memo)
+        overlay = data if data is not None else self.data
+        bound = overlay.get("prompts")
+        if only is not None and isinstance(bound, dict):  # the other bindings change nothing
+            overlay = {**overlay, "prompts": {p: bound[p] for p in only if p in bound}}
         try:
-            self.doc.data = data if data is not None else self.data
+            self.doc.data = overlay
             return resolve_environment(self.reg, self.to, only)
         finally:
             self.doc.data = original
@@ -110,16 +114,27 @@ class _Sim:
         """`pid`'s unit in TO, with `ops` tried on the overlay first."""
         if not ops:
             return self.resolve(only=[pid]).prompts.get(pid)
-        trial = copy.deepcopy(self.data)
-        for op in ops:
-            _apply(trial, op)
-        return self.resolve(trial, [pid]).prompts.get(pid)
+        return self.resolve(_applied(self.data, ops), [pid]).prompts.get(pid)
 
     def commit(self, ops: list[Op]) -> None:
-        data = copy.deepcopy(self.data)  # a new object: resolution memoizes by identity
-        for op in ops:
-            _apply(data, op)
-        self.data = data
+        self.data = _applied(self.data, ops)  # a new object: resolution memoizes by identity
+
+
+def _applied(data: dict[str, Any], ops: list[Op]) -> dict[str, Any]:
+    """`data` with `ops` applied, `data` itself untouched: the mappings along each op's path
+    are copied, the rest shared (a deep copy of a large overlay per trial made planning
+    quadratic in the number of bindings)."""
+    out = dict(data)
+    for path, _value in ops:
+        node = out
+        for key in path[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                break  # `_apply` makes a new mapping here
+            node[key] = node = dict(child)
+    for op in ops:
+        _apply(out, op)
+    return out
 
 
 def plan(reg: Registry, src: str, to: str, prompts: list[str] | None = None) -> list[Op]:

@@ -27,7 +27,8 @@ exactly as an incremental run's pieces do.
 Like the file cache: keyed by tool version and code hash, JSON only, written atomically,
 authenticated, checked for its shape when read back, never an error (a corrupt, foreign or
 odd-shaped snapshot means a full run). "Since when" walks of git history
-depend on HEAD alone; they are kept with the HEAD they were made at.
+depend on HEAD alone; they are kept with the HEAD they were made at, and carried to a new HEAD
+for the units its new commits did not touch (`scan.carried_since`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from registry.engine.material import collect, merge
 from registry.engine.scan import (
     RACY_NS,
     Stat,
+    carried_since,
     changed_since,
     head_commit,
     layout_moved,
@@ -120,7 +122,8 @@ def check(
         reg, material = _full(root, source, drift, stats)
     known = len(plan.since)
     result = assemble(reg, material, drift=drift, since_memo=plan.since, **options)
-    moved = plan.changed or plan.old is None or len(plan.since) != known
+    new_head = plan.old is not None and plan.old.get("head") != plan.head  # answers carried
+    moved = plan.changed or plan.old is None or len(plan.since) != known or new_head
     if plan.store is not None and plan.scanned is not None and moved:
         _save(plan, material, source.digests)
     return result
@@ -145,6 +148,8 @@ def _plan(root: Path, drift: bool) -> _Plan:
     since: dict[Any, Any] = {}
     if old is not None and head is not None and old.get("head") == head:
         since = since_in(old.get("since"))
+    elif old is not None and head is not None and isinstance(old.get("head"), str):
+        since = carried_since(root, old["head"], head, since_in(old.get("since")))  # new commits
     return _Plan(root, mode, store, old, scanned, changed, head, since, started)
 
 

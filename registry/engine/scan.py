@@ -180,3 +180,56 @@ def head_commit(root: Path) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def carried_since(root: Path, old: str, new: str, memo: dict[Any, Any]) -> dict[Any, Any]:
+    """The "since when" answers of a walk made at commit `old` that still hold at `new`.
+    Walking back from `new`, the commits after `old` that touch none of a unit's files are
+    passed over, and from `old` on the walk is the one made before: when `old` is on the
+    first-parent line of `new`, an answer holds unless a commit in between touched a file the
+    unit resolves from (a shared file: none hold; its prompt folder: its own do not). When
+    `old` is not on that line (a rebase, an amend, a reset), or a merge names no files, none
+    hold: they are walked again."""
+    from registry.resolve.registry import SHARED
+
+    commits = _first_parent_since(root, old, new)
+    if commits is None:
+        return {}
+    folders: set[str] = set()
+    for parents, files in commits:
+        if len(parents) > 1 and not files:
+            return {}  # a merge whose files this git does not name: cannot tell
+        for rel in files:
+            if any(rel == p or rel.startswith(p + "/") for p in SHARED):
+                return {}
+            pid = scope_of(rel)
+            if pid is not None:
+                folders.add(pid)
+    return {key: change for key, change in memo.items() if key[2] not in folders}
+
+
+def _first_parent_since(root: Path, old: str, new: str) -> list[tuple[list[str], list[str]]] | None:
+    """(parents, registry-relative files) of each commit on the first-parent line of `new`
+    after `old`, newest first; None when `old` is not on that line, or git cannot tell."""
+    try:
+        out = subprocess.run(
+            ["git", "log", "--first-parent", "--relative", "--name-only", "--format=\x1e%H %P"]
+            + [f"{old}..{new}", "--"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    commits: list[tuple[list[str], list[str]]] = []
+    for record in out.stdout.split("\x1e")[1:]:
+        head, *files = record.strip("\n").split("\n")
+        parents = head.split()[1:]
+        commits.append((parents, [f for f in files if f.strip()]))
+    if not commits or commits[-1][0][:1] != [old]:
+        return None  # `old` is not the first parent of the oldest commit after it
+    return commits

@@ -30,6 +30,7 @@ PROMPT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
 ENV_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
 VERSION_FILE = re.compile(r"v([1-9][0-9]{0,5})\.yaml\Z")
 PARTIALS = "prompts/_partials"
+SHARED = ("environments", "prompts/_partials", "registry.yaml")  # what every unit depends on
 
 
 def _yaml(rel: str) -> bool:

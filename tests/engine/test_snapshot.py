@@ -219,6 +219,58 @@ def test_a_new_commit_is_invisible(drifting: Path, monkeypatch: pytest.MonkeyPat
     assert run(drifting, "check", monkeypatch, True) == run(drifting, "check", monkeypatch, False)
 
 
+def test_since_answers_are_carried_to_a_new_head_for_the_units_it_did_not_touch(
+    drifting: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.engine.scan import carried_since
+
+    repo = init_repo(drifting)
+    memo = {("staging", "prod", "answer"): "a", ("staging", "prod", "classify"): "c"}
+    old = repo.head.commit.hexsha
+
+    def new_commit(edit: dict[str, str | None] | None, message: str) -> str:
+        if edit:
+            write_registry(drifting, edit)
+            return commit_all(repo, message)
+        repo.git.commit("--allow-empty", "-m", message)
+        return repo.head.commit.hexsha
+
+    empty = new_commit(None, "nothing")
+    assert carried_since(drifting, old, empty, memo) == memo
+    waiver = new_commit(EDITS["waiver"], "a waiver changes no unit")
+    assert carried_since(drifting, old, waiver, memo) == memo
+    classify = new_commit(EDITS["floating model"], "classify only")
+    assert carried_since(drifting, old, classify, memo) == {("staging", "prod", "answer"): "a"}
+    assert carried_since(drifting, empty, classify, memo) == {("staging", "prod", "answer"): "a"}
+    layer = new_commit(EDITS["layer edit"], "every unit reads the layers")
+    assert carried_since(drifting, old, layer, memo) == {}
+    repo.git.commit("--amend", "-m", "rewritten")  # `layer` is no longer on HEAD's line
+    assert carried_since(drifting, layer, repo.head.commit.hexsha, memo) == {}
+    assert carried_since(drifting, "0" * 40, repo.head.commit.hexsha, memo) == {}
+    run(drifting, "check", monkeypatch, True)
+    new_commit(EDITS["reword"], "answer reworded")
+    assert run(drifting, "check", monkeypatch, True) == run(drifting, "check", monkeypatch, False)
+
+
+def test_since_answers_of_a_registry_in_a_subfolder_ignore_commits_outside_it(
+    tmp_path: Path,
+) -> None:
+    from registry.engine.scan import carried_since
+
+    repo = init_repo(tmp_path)
+    root = write_registry(tmp_path / "config" / "llm")
+    (tmp_path / "app.py").write_text("print('app')\n")
+    old = commit_all(repo, "app and registry")
+    memo = {("staging", "prod", "answer"): "a"}
+    (tmp_path / "app.py").write_text("print('app 2')\n")
+    (tmp_path / "environments").mkdir()  # the repository's own, not the registry's
+    (tmp_path / "environments" / "base.yaml").write_text("not: registry\n")
+    outside = commit_all(repo, "app change")
+    assert carried_since(root, old, outside, memo) == memo
+    write_registry(root, EDITS["layer edit"])
+    assert carried_since(root, old, commit_all(repo, "prod layer"), memo) == {}
+
+
 def snapshot_file(root: Path) -> Path:
     return cache_folder(root) / "snapshot-check.json"
 
