@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="write the tables into this file (RESULTS.md)"
     )
+    parser.add_argument("--no-peers", action="store_true", help="leave out the peer tools' rows")
     args = parser.parse_args()
     root = args.registry.resolve()
     reg = str(BIN / "registry")
@@ -187,7 +188,7 @@ def main() -> None:
     ):
         command = " ".join(["registry", *what])
         rows.append(Row(command, command, [reg, *what]))
-    if shutil.which("check-jsonschema", path=str(BIN)):
+    if shutil.which("check-jsonschema", path=str(BIN)) and not args.no_peers:
         rows.append(
             Row(
                 "peer: check-jsonschema (prompt files only)",
@@ -202,7 +203,7 @@ def main() -> None:
                 ],
             )
         )
-    if shutil.which("yamllint", path=str(BIN)):
+    if shutil.which("yamllint", path=str(BIN)) and not args.no_peers:
         rows.append(
             Row(
                 "peer: yamllint (all YAML)",

@@ -19,35 +19,24 @@ from registry.gate.result import Material
 if TYPE_CHECKING:
     from registry.diff.units import UnitDiff
 
-FORMAT = 7
+FORMAT = 8  # 8: unit diffs share their field changes (a table of distinct ones)
 
 
 # -- the file ----------------------------------------------------------------------------------
 _SIGNATURE = Tuple(int, int, int, Opt(str))
 _LISTING = Tuple(int, int, ListOf(str), ListOf(str))
 _ORIGIN = Opt(Tuple(str, int, int))
-_DIFF = Tuple(
-    str,
-    str,
-    Opt(str),
-    Opt(str),
-    ListOf(
-        Tuple(
-            str,
-            ListOf(AnyShape),
-            ListOf(AnyShape),
-            _ORIGIN,
-            _ORIGIN,
-            Opt(ListOf(str)),
-            ListOf(OneOf(str, int)),
-        )
-    ),
+_DIFF = Tuple(str, str, Opt(int), Opt(int), int, ListOf(Tuple(_ORIGIN, _ORIGIN)))
+# one unit diff's field changes: field, a, b, text diff, its headers left out, key path
+_CHANGES = ListOf(
+    Tuple(str, ListOf(AnyShape), ListOf(AnyShape), Opt(ListOf(str)), bool, ListOf(OneOf(str, int)))
 )
 _MATERIAL = {
     "findings": ListOf(Tuple(shapes.FINDING, ListOf(Opt(str)))),
     "fingerprints": ListOf(str),
     "envs": DictOf(Tuple(DictOf(int), Opt(str), bool, ListOf(str), Opt(str))),
     "diffs": ListOf(Tuple(str, str, ListOf(_DIFF))),
+    "changes": ListOf(_CHANGES),
     "secrets": ListOf(Tuple(Opt(str), str)),
     "evals": ListOf(Tuple(Opt(str), ListOf(AnyShape))),
 }
@@ -211,11 +200,14 @@ def _material_out(m: Material) -> dict[str, Any]:
         if scope not in scopes:
             scopes.append(scope)
     # Unit fingerprints repeat across environments: each is written once, then by number.
-    fps = sorted({fp for e in m.envs.values() for fp in e.units.values()})
-    index = {fp: i for i, fp in enumerate(fps)}
+    fps = {fp for e in m.envs.values() for fp in e.units.values()}
+    for unit_diffs in m.diffs.values():
+        fps.update(fp for d in unit_diffs.values() for fp in (d.fp_a, d.fp_b) if fp is not None)
+    index = {fp: i for i, fp in enumerate(sorted(fps))}
+    changes: dict[str, tuple[int, list[Any]]] = {}  # many unit diffs have the same changes
     return {
         "findings": [[list(fields), s] for fields, s in findings.items()],
-        "fingerprints": fps,
+        "fingerprints": sorted(fps),
         "envs": {
             name: [
                 {p: index[fp] for p, fp in e.units.items()},
@@ -227,9 +219,10 @@ def _material_out(m: Material) -> dict[str, Any]:
             for name, e in m.envs.items()
         },
         "diffs": [
-            [a, b, [_diff_out(d) for d in unit_diffs.values()]]
+            [a, b, [_diff_out(d, (a, b), index, changes) for d in unit_diffs.values()]]
             for (a, b), unit_diffs in m.diffs.items()
         ],
+        "changes": [out for _number, out in changes.values()],
         "secrets": [list(x) for x in m.secrets],
         "evals": [[scope, b.out()] for scope, b in m.evals],
     }
@@ -254,8 +247,9 @@ def _material_in(data: dict[str, Any]) -> Material:
             facts.__dict__["fingerprint"] = fingerprint
         envs[name] = facts
     diffs = {}
+    changes = data["changes"]
     for a, b, unit_diffs in data["diffs"]:
-        diffs[(a, b)] = {d[0]: _diff_in(d) for d in unit_diffs}
+        diffs[(a, b)] = {d[0]: _diff_in(d, (a, b), fps, changes) for d in unit_diffs}
     secrets = [(s, str(v)) for s, v in data["secrets"]]
     evals = []
     if data["evals"]:  # most registries have none: no behavior code on their warm runs
@@ -265,37 +259,49 @@ def _material_in(data: dict[str, Any]) -> Material:
     return Material(findings, envs, diffs, secrets, evals)
 
 
-def _diff_out(d: UnitDiff) -> list[Any]:
-    return [
-        d.prompt,
-        d.status,
-        d.fp_a,
-        d.fp_b,
-        [
-            [
-                x.field,
-                _value_out(x.a),
-                _value_out(x.b),
-                x.origin_a,
-                x.origin_b,
-                x.text_diff,
-                list(x.keys),
-            ]
-            for x in d.differences
-        ],
-    ]
+def _diff_out(
+    d: UnitDiff,
+    labels: tuple[str, str],
+    fps: dict[str, int],
+    changes: dict[str, tuple[int, list[Any]]],
+) -> list[Any]:
+    """A unit diff as numbers: its fingerprints in the table of fingerprints, its field
+    changes in the table of distinct ones (a text diff without the headers that name this
+    pair and prompt, rebuilt on reading), and its own origins."""
+    out = []
+    for x in d.differences:
+        text, bare = x.text_diff, False
+        if text is not None and text[:2] == _headers(labels, x.prompt, x.field):
+            text, bare = text[2:], True
+        out.append([x.field, _value_out(x.a), _value_out(x.b), text, bare, list(x.keys)])
+    key = json.dumps(out, separators=(",", ":"), ensure_ascii=False, check_circular=False)
+    number = changes.setdefault(key, (len(changes), out))[0]
+    origins = [[x.origin_a, x.origin_b] for x in d.differences]
+    fp_a = fps[d.fp_a] if d.fp_a is not None else None
+    fp_b = fps[d.fp_b] if d.fp_b is not None else None
+    return [d.prompt, d.status, fp_a, fp_b, number, origins]
 
 
-def _diff_in(raw: list[Any]) -> UnitDiff:
+def _headers(labels: tuple[str, str], prompt: str, field: str) -> list[str]:
+    path = f"prompts.{prompt}" + (f".{field}" if field else "")
+    return [f"--- {labels[0]}:{path}", f"+++ {labels[1]}:{path}"]
+
+
+def _diff_in(
+    raw: list[Any], labels: tuple[str, str], fps: list[str], changes: list[Any]
+) -> UnitDiff:
     from registry.diff.units import Difference, UnitDiff
 
-    prompt, status, fp_a, fp_b, differences = raw
-    return UnitDiff(
-        prompt,
-        status,
-        fp_a,
-        fp_b,
-        [
+    prompt, status, fp_a, fp_b, number, origins = raw
+    if not 0 <= number < len(changes) or len(changes[number]) != len(origins):
+        raise ValueError("a unit diff's changes out of range")
+    if any(i is not None and not 0 <= i < len(fps) for i in (fp_a, fp_b)):
+        raise ValueError("a fingerprint index out of range")
+    differences = []
+    for (field, a, b, text, bare, keys), (oa, ob) in zip(changes[number], origins, strict=True):
+        if bare and text is not None:
+            text = _headers(labels, prompt, field) + text
+        differences.append(
             Difference(
                 prompt,
                 field,
@@ -306,8 +312,13 @@ def _diff_in(raw: list[Any]) -> UnitDiff:
                 text,
                 tuple(keys),
             )
-            for field, a, b, oa, ob, text, keys in differences
-        ],
+        )
+    return UnitDiff(
+        prompt,
+        status,
+        fps[fp_a] if fp_a is not None else None,
+        fps[fp_b] if fp_b is not None else None,
+        differences,
     )
 
 

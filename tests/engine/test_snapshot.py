@@ -348,3 +348,37 @@ def test_a_full_run_split_between_two_processes_is_the_same(
         split = run(drifting, command, monkeypatch, True)
         assert split == run(drifting, command, monkeypatch, False)
         assert run(drifting, command, monkeypatch, True) == split  # from the halves' caches
+
+
+def test_unit_diffs_read_back_equal_with_their_changes_shared(tmp_path: Path) -> None:
+    """The snapshot writes each distinct list of field changes once (text diffs without the
+    headers that name their pair and prompt); every unit diff reads back equal, its own
+    origins and headers included."""
+    from registry.engine.material import collect
+    from registry.engine.snapshot import _material_in, _material_out
+    from registry.load.worktree import WorkTree
+    from registry.resolve.registry import Registry
+
+    root = write_registry(tmp_path / "reg", DRIFT)
+    write_registry(
+        root,
+        {
+            "registry.yaml": """\
+                environments: [dev, staging, prod]
+                parity: [[dev, staging], [dev, prod], [staging, prod]]
+                """,
+            "environments/dev.yaml": "extends: base\nprompts: {answer: {version: 2}}\n",
+            "prompts/classify/v2.yaml": "messages:\n  - {role: user, content: 'Sort: {{ t }}'}\n",
+            "environments/prod.yaml": "extends: base\nprompts: {classify: {version: 2}}\n",
+        },
+    )
+    material = collect(Registry(root, WorkTree(root)))
+    out = _material_out(material)
+    again = _material_in(json.loads(json.dumps(out)))
+    assert again.diffs == material.diffs
+    texts = [
+        x.text_diff for ds in material.diffs.values() for d in ds.values() for x in d.differences
+    ]
+    assert any(t for t in texts)  # text diffs, with their headers, were among them
+    unit_diffs = sum(len(ds) for ds in material.diffs.values())
+    assert len(out["changes"]) < unit_diffs  # (dev and staging share answer v2's change)
