@@ -16,7 +16,6 @@ from registry.cli.common import (
     emit,
     emit_chunks,
     guarded,
-    opened,
 )
 from registry.common.errors import InputError, Refusal, RegistryError, RenderError
 
@@ -56,11 +55,10 @@ def _sealed(
     its own findings (no receipt yet, a recorded shift) do not stop them."""
     from registry.common.redact import Redactor
     from registry.deploy import render as rendering
+    from registry.engine import run
     from registry.resolve.depends import touching
 
-    reg = opened(root, ref)
-    reg.resolve(env)  # an unknown environment is exit 2 before anything else
-    from registry.engine import run
+    reg = run.open_environment(root, ref, env)  # an unknown environment: exit 2 before all
 
     # the working tree through the engine (incremental); a ref's registry is already loaded
     result = (

@@ -252,3 +252,27 @@ def open_cached(
 
     root = find_root(path)
     return Registry(root, open_source(root, ref), only_prompts=only_prompts, disk=FileCache(root))
+
+
+def open_environment(path: str | Path | None, ref: str | None, env: str) -> Registry:
+    """The registry with the files one environment's units are made from: the shared ones,
+    and of each prompt it binds the version it binds (render, request, eval and canary work
+    from one environment: at 10,000 prompts of four versions, a quarter of the files)."""
+    from registry.load.source import find_root, open_source
+
+    root = find_root(path)
+    shared = Registry(root, open_source(root, ref), only_prompts=set(), disk=FileCache(root))
+    bound = shared.resolve(env).merged.get("prompts")  # an unknown environment stops here
+    bound = bound if isinstance(bound, dict) else {}
+    versions = {
+        pid: b["version"]
+        for pid, b in bound.items()
+        if isinstance(b, dict) and type(b.get("version")) is int
+    }
+    return Registry(
+        root,
+        open_source(root, ref),
+        only_prompts=set(bound),
+        disk=FileCache(root),
+        only_versions=versions,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,14 +58,17 @@ class Registry:
         cache: dict[Any, Any] | None = None,
         disk: Any = None,
         jobs: int | None = None,
+        only_versions: Mapping[str, int] | None = None,
     ) -> None:
         """`cache`: analyses already made in this process (a history walk shares one);
         `disk`: the engine's per-file cache (`registry.engine.filecache.FileCache`), or None;
-        `jobs`: processes for the analysis of many files (default: the cores)."""
+        `jobs`: processes for the analysis of many files (default: the cores);
+        `only_versions`: of these prompts, load only this version (one environment's units)."""
         self.root = root
         self.source = source
         self.disk = disk
         self.only_prompts = only_prompts
+        self.only_versions = only_versions or {}
         self.memo: dict[Any, Any] = cache if cache is not None else {}  # shared by a history walk
         self.findings: list[Finding] = []
         self.results: dict[str, FileResult] = {}
@@ -173,7 +176,11 @@ class Registry:
             return self.source.list("prompts")
         files = self.source.list(PARTIALS)
         for pid in sorted(self.only_prompts):
-            files += self.source.list(f"prompts/{pid}")
+            listed = self.source.list(f"prompts/{pid}")
+            if pid in self.only_versions:
+                version = self.only_versions[pid]
+                listed = [rel for rel in listed if _version_of(rel) == version]
+            files += listed
         return files
 
     def _prompt_place(self, rel: str) -> tuple[str, tuple[Any, ...]] | None:
@@ -332,6 +339,11 @@ class Registry:
 
     def describe_source(self) -> dict[str, Any]:
         return self.source.describe()
+
+
+def _version_of(rel: str) -> int | None:
+    match = VERSION_FILE.match(rel.rsplit("/", 1)[-1])
+    return int(match.group(1)) if match else None
 
 
 def open_registry(

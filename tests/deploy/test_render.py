@@ -84,6 +84,36 @@ def test_streamed_render_equals_the_whole_artifact(reg_root: Path, tmp_path: Pat
     assert len(json.loads(expected)["units"]) >= 2
 
 
+def test_render_loads_only_the_versions_the_environment_binds(
+    reg_root: Path, tmp_path: Path
+) -> None:
+    """`render` loads the shared files and the version of each prompt the environment binds
+    (a quarter of the files of a registry with four versions per prompt); the artifact is the
+    one made from the whole registry, and a broken version nobody binds changes nothing."""
+    from registry.engine.run import open_environment
+
+    answer = (reg_root / "prompts/answer/v1.yaml").read_text()
+    write_registry(
+        reg_root,
+        {
+            "prompts/answer/v2.yaml": answer.replace("helpful", "careful"),
+            "prompts/answer/v3.yaml": "messages: [\n",  # broken, bound nowhere
+            "environments/prod.yaml": "extends: base\nprompts: {answer: {version: 2}}\n",
+        },
+    )
+    narrow = open_environment(reg_root, None, "prod")
+    assert sorted(narrow.prompts["answer"]) == [2] and sorted(narrow.prompts["classify"]) == [1]
+    whole = registry.open(reg_root)
+    expected = dumps(artifact(whole, whole.resolve("prod")))
+    out = tmp_path / "prod.json"
+    result = CliRunner().invoke(app, ["render", "prod", "--root", str(reg_root), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text("utf-8") == expected
+    assert json.loads(expected)["units"]["answer"]["version"] == 2
+    result = CliRunner().invoke(app, ["render", "nope", "--root", str(reg_root)])
+    assert result.exit_code == 2 and "nope" in result.output
+
+
 def test_a_unit_with_a_literal_secret_is_found_before_anything_is_written() -> None:
     data = {"format": 1, "units": {"a": {"text": "fine"}, "b": {"text": f"key {KEY}"}}}
     assert secret_units(data, Redactor()) == ["b"]
