@@ -167,19 +167,20 @@ def signatures(
     return out
 
 
-def head_commit(root: Path) -> str | None:
+def _git(root: Path, *args: str) -> str | None:
+    """git's output in the registry folder, or None when it fails (or there is no git)."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "-q", "--verify", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
+
+
+def head_commit(root: Path) -> str | None:
+    out = _git(root, "rev-parse", "-q", "--verify", "HEAD")
+    return out.strip() or None if out is not None else None
 
 
 def carried_since(root: Path, old: str, new: str, memo: dict[Any, Any]) -> dict[Any, Any]:
@@ -211,22 +212,12 @@ def carried_since(root: Path, old: str, new: str, memo: dict[Any, Any]) -> dict[
 def _first_parent_since(root: Path, old: str, new: str) -> list[tuple[list[str], list[str]]] | None:
     """(parents, registry-relative files) of each commit on the first-parent line of `new`
     after `old`, newest first; None when `old` is not on that line, or git cannot tell."""
-    try:
-        out = subprocess.run(
-            ["git", "log", "--first-parent", "--relative", "--name-only", "--format=\x1e%H %P"]
-            + [f"{old}..{new}", "--"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
+    args = ["--first-parent", "--relative", "--name-only", "--format=\x1e%H %P"]
+    out = _git(root, "log", *args, f"{old}..{new}", "--")
+    if out is None:
         return None
     commits: list[tuple[list[str], list[str]]] = []
-    for record in out.stdout.split("\x1e")[1:]:
+    for record in out.split("\x1e")[1:]:
         head, *files = record.strip("\n").split("\n")
         parents = head.split()[1:]
         commits.append((parents, [f for f in files if f.strip()]))

@@ -68,17 +68,23 @@ def test_a_literal_with_a_line_break_is_redacted_across_pieces() -> None:
     assert "".join(redact.stream(["a secret", "\nvalue b"])) == "a [REDACTED] b"
 
 
+def rendered_to(root: Path, out: Path) -> str:
+    """`registry render prod -o OUT`, checked to write the artifact made from the whole
+    registry; its text."""
+    whole = registry.open(root)
+    expected = dumps(artifact(whole, whole.resolve("prod")))
+    result = CliRunner().invoke(app, ["render", "prod", "--root", str(root), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text("utf-8") == expected
+    return expected
+
+
 def test_streamed_render_equals_the_whole_artifact(reg_root: Path, tmp_path: Path) -> None:
     write_registry(
         reg_root,
         {"prompts/beta/v1.yaml": (reg_root / "prompts/answer/v1.yaml").read_text()},
     )
-    reg = registry.open(reg_root)
-    expected = dumps(artifact(reg, reg.resolve("prod")))
-    out = tmp_path / "prod.json"
-    result = CliRunner().invoke(app, ["render", "prod", "--root", str(reg_root), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    assert out.read_text("utf-8") == expected
+    expected = rendered_to(reg_root, tmp_path / "prod.json")
     result = CliRunner().invoke(app, ["render", "prod", "--root", str(reg_root)])
     assert result.stdout == expected and "digest sha256:" in result.stderr
     assert len(json.loads(expected)["units"]) >= 2
@@ -103,12 +109,7 @@ def test_render_loads_only_the_versions_the_environment_binds(
     )
     narrow = open_environment(reg_root, None, "prod")
     assert sorted(narrow.prompts["answer"]) == [2] and sorted(narrow.prompts["classify"]) == [1]
-    whole = registry.open(reg_root)
-    expected = dumps(artifact(whole, whole.resolve("prod")))
-    out = tmp_path / "prod.json"
-    result = CliRunner().invoke(app, ["render", "prod", "--root", str(reg_root), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    assert out.read_text("utf-8") == expected
+    expected = rendered_to(reg_root, tmp_path / "prod.json")  # as from the whole registry
     assert json.loads(expected)["units"]["answer"]["version"] == 2
     result = CliRunner().invoke(app, ["render", "nope", "--root", str(reg_root)])
     assert result.exit_code == 2 and "nope" in result.output

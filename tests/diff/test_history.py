@@ -28,6 +28,16 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+def prod_hotfix(root: Path) -> None:
+    """The drift of the tests below: prod's answer runs warmer than staging's."""
+    edit(
+        root,
+        "environments/prod.yaml",
+        "extends: base\n",
+        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
+    )
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> git.Repo:
     root = write_registry(tmp_path / "repo")
@@ -42,12 +52,7 @@ def test_log_lists_fingerprint_changes(repo: git.Repo) -> None:
     commit_all(repo, "longer timeout")
     edit(root, "prompts/classify/v1.yaml", "Classify", "Label")  # another prompt only
     commit_all(repo, "classify wording")
-    edit(
-        root,
-        "environments/prod.yaml",
-        "extends: base\n",
-        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
-    )
+    prod_hotfix(root)
     commit_all(repo, "prod hot-fix")
     changes = history.log(root, "answer", "prod")
     assert [c.subject for c in changes] == ["initial registry", "longer timeout", "prod hot-fix"]
@@ -96,12 +101,7 @@ def test_log_follows_merges_renames_and_deletions(repo: git.Repo) -> None:
 
 def test_check_says_since_when_the_drift_exists(repo: git.Repo) -> None:
     root = Path(repo.working_tree_dir)
-    edit(
-        root,
-        "environments/prod.yaml",
-        "extends: base\n",
-        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
-    )
+    prod_hotfix(root)
     hotfix = commit_all(repo, "prod hot-fix")
     edit(root, "prompts/classify/v1.yaml", "Classify", "Label")
     commit_all(repo, "unrelated")
@@ -121,12 +121,7 @@ def test_since_names_only_the_files_of_the_commit_the_unit_reads(repo: git.Repo)
     layers, its own prompt folder), not every file the commit touched: the since answers are
     kept in the run snapshot, and a registry's first commit touches every file."""
     root = Path(repo.working_tree_dir)
-    edit(
-        root,
-        "environments/prod.yaml",
-        "extends: base\n",
-        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
-    )
+    prod_hotfix(root)
     edit(root, "prompts/classify/v1.yaml", "Classify", "Label")
     (root / "notes.txt").write_text("not a registry file\n")
     hotfix = commit_all(repo, "prod hot-fix, and a classify edit")
@@ -139,12 +134,7 @@ def test_since_does_not_resolve_commits_that_only_tune_another_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = write_registry(tmp_path / "repo")
-    edit(
-        root,
-        "environments/prod.yaml",
-        "extends: base\n",
-        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
-    )
+    prod_hotfix(root)
     repo = init_repo(root)
     first = commit_all(repo, "initial registry, prod drifted")
     dev = root / "environments/dev.yaml"
@@ -322,12 +312,7 @@ def test_since_says_when_its_search_was_cut_short(repo: git.Repo) -> None:
     """The walk looks back at most `limit` commits of a unit; a drift older than that is
     "before <date> (N commits searched)", never the oldest commit seen named as its start."""
     root = Path(repo.working_tree_dir)
-    edit(
-        root,
-        "environments/prod.yaml",
-        "extends: base\n",
-        "extends: base\nprompts: {answer: {params: {temperature: 0.5}}}\n",
-    )
+    prod_hotfix(root)
     hotfix = commit_all(repo, "prod hot-fix")
     later = []
     for i in range(4):  # commits that touch the unit's files but keep the drift
