@@ -110,7 +110,8 @@ def _since(reg: Registry, pairs: list[PairReport], memo: dict[Any, Any] | None =
     if reg.source.ref is not None:
         return
     memo = memo if memo is not None else {}
-    wanted = {(p.a, p.b): p.drifting()[:SINCE_MAX_UNITS] for p in pairs if p.drifting()}
+    drifting = {(p.a, p.b): p.drifting()[:SINCE_MAX_UNITS] for p in pairs}
+    wanted = {pair: pids for pair, pids in drifting.items() if pids}
     missing = {
         pair: [pid for pid in pids if (pair[0], pair[1], pid) not in memo]
         for pair, pids in wanted.items()

@@ -32,6 +32,8 @@ class PairReport:
     suppressed: list[tuple[Finding, Waiver]] = dataclasses.field(default_factory=list)
 
     def drifting(self) -> list[str]:
+        if not self.waived:  # (most pairs: the same answer without a path per difference)
+            return [d.prompt for d in self.diffs if d.differences]
         return [
             d.prompt for d in self.diffs if any(x.path not in self.waived for x in d.differences)
         ]
