@@ -73,7 +73,8 @@ def main() -> None:
         return time.perf_counter() - start
 
     if args.edit:
-        run("A"), run("B")  # both warm before the first edit
+        for name in ("A", "B"):  # both warm before the first edit
+            run(name)
     for i in range(args.runs):
         for name in ("A", "B") if i % 2 == 0 else ("B", "A"):
             if args.cold:

@@ -232,7 +232,7 @@ def main() -> None:
         small.append((row.name, row.command, row.result()))
         print(f"{name:47s} {row.result()['seconds']:8.2f} s", flush=True)
     table = [(r.name, r.command, r.result()) for r in rows]
-    text = tables(root, n_prompts, table, args.runs, small)
+    text = tables(root, n_prompts, table, args.runs, small, " --no-peers" * args.no_peers)
     if args.out is None:
         print(text)
         return
@@ -259,6 +259,7 @@ def tables(
     rows: list[tuple[str, str, dict[str, float]]],
     runs: int,
     small: list[tuple[str, str, dict[str, float]]],
+    flags: str = "",
 ) -> str:
     """The Markdown of RESULTS.md's tables (the notes below them are kept by `main`)."""
     floor = rows[0][2]["seconds"]
@@ -284,7 +285,7 @@ def tables(
         f"{commits.rstrip() and int(commits) - 1}` — "
         f"{n} prompts × {envs} environments, {pairs or '?'} parity pair(s), {size / 1e6:.1f} MB "
         f"of YAML, {commits} commits.",
-        f"Command: `python bench/run.py {_show(root)} --runs {runs} --out bench/RESULTS.md` "
+        f"Command: `python bench/run.py {_show(root)} --runs {runs}{flags} --out bench/RESULTS.md` "
         f"(median of {runs} rounds, each running every row once; RSS is the peak of the "
         "measured process and its children together, sampled every 20 ms).",
         "",

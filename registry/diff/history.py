@@ -17,7 +17,7 @@ from typing import Any
 
 from registry.common import progress
 from registry.load.gitref import GitRef, _relative_in_repo, open_repo
-from registry.resolve.registry import SHARED, Registry
+from registry.resolve.registry import SHARED, Registry, shared_file
 
 SEP = "\x1f"  # between fields of a commit
 RS = "\x1e"  # before each commit
@@ -168,7 +168,7 @@ def _carried(moved: set[str] | None, layers: set[str] | None, pids: list[str]) -
         if f.startswith("environments/"):
             if f in layers:
                 return False
-        elif any(f == p or f.startswith(p + "/") for p in SHARED):
+        elif shared_file(f):
             return False
         elif f.startswith("prompts/"):
             parts = f.split("/")
@@ -268,7 +268,7 @@ def _walk_since(
     moved: set[str] | None = None  # files changed since the commit resolved last
     fps: dict[str, dict[str, str | None]] = {}  # the units resolved there: their fingerprints
     for sha, date, author, subject, *files in walk:
-        common = [f for f in files if any(f == p or f.startswith(p + "/") for p in SHARED)]
+        common = [f for f in files if shared_file(f)]
         folders: dict[str, list[str]] = {}  # prompt folder: the commit's files in it
         for f in files:
             if f.startswith("prompts/"):

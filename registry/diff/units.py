@@ -156,8 +156,7 @@ def _fields(name_a: str, ua: Unit, name_b: str, ub: Unit) -> list[Difference]:
                 keys=path,
             )
             if lines is not None:
-                head = [f"--- {name_a}:{diff.path}", f"+++ {name_b}:{diff.path}"]
-                diff.text_diff = head + lines[2:] if len(lines) >= 2 else list(lines)
+                diff.text_diff = relabelled_text(lines, name_a, name_b, diff.path)
             out.append(diff)
     return sorted(out, key=lambda d: (_order(d.field), repr(d.keys)))
 
@@ -174,17 +173,17 @@ def _changes(field: str, value_a: Any, value_b: Any) -> list[Change]:
     import hashlib
     import json
 
+    key: tuple[str, bytes] | None = None
     try:
         dumps = json.dumps([value_a, value_b], sort_keys=True, ensure_ascii=False)
+        key = (
+            field,
+            hashlib.blake2b(dumps.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
+        )
     except (TypeError, ValueError):  # not JSON as it stands: diffed, not memoized
-        dumps = None
-    digest = b""
-    if dumps is not None:
-        digest = hashlib.blake2b(dumps.encode("utf-8", "surrogatepass"), digest_size=20).digest()
-    key = (field, digest)
-    found = _CHANGES.get(key) if dumps is not None else None
-    if found is not None:
-        return found
+        pass
+    if key is not None and key in _CHANGES:
+        return _CHANGES[key]
     from deepdiff import DeepDiff
 
     tree = DeepDiff(
@@ -206,7 +205,7 @@ def _changes(field: str, value_a: Any, value_b: Any) -> list[Change]:
                 label = dotted(path)
                 lines = text_diff(a, b, f"a:{label}", f"b:{label}")
             out.append((path, a, b, lines))
-    if dumps is not None:
+    if key is not None:
         if len(_CHANGES) >= _CHANGES_MAX:
             _CHANGES.clear()
         _CHANGES[key] = out
@@ -264,11 +263,22 @@ def _relabelled(seen: tuple[str, str, UnitDiff], label_a: str, label_b: str) -> 
         return diff
     out = []
     for d in diff.differences:
-        if d.text_diff is not None and len(d.text_diff) >= 2:
-            head = [f"--- {label_a}:{d.path}", f"+++ {label_b}:{d.path}"]
-            d = dataclasses.replace(d, text_diff=head + d.text_diff[2:])
+        if d.text_diff is not None:
+            d = dataclasses.replace(
+                d, text_diff=relabelled_text(d.text_diff, label_a, label_b, d.path)
+            )
         out.append(d)
     return dataclasses.replace(diff, differences=out)
+
+
+def text_headers(label_a: str, label_b: str, path: str) -> list[str]:
+    """The first two lines of a text diff: the two sides' labels and the field's path."""
+    return [f"--- {label_a}:{path}", f"+++ {label_b}:{path}"]
+
+
+def relabelled_text(lines: list[str], label_a: str, label_b: str, path: str) -> list[str]:
+    """A text diff under the headers of these labels and path (an empty one stays empty)."""
+    return text_headers(label_a, label_b, path) + lines[2:] if len(lines) >= 2 else list(lines)
 
 
 def plain(value: Any) -> Any:

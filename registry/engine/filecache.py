@@ -151,7 +151,9 @@ class FileCache:
 
     def owns(self, slot: str) -> bool:
         """Whether this process writes the shard of `slot` (see `part`)."""
-        n = _number(slot)
+        return self._owns(_number(slot))
+
+    def _owns(self, n: int) -> bool:
         return self.part is None or n % self.part[1] == self.part[0]
 
     def put(self, k: tuple[str, str], entry: Any) -> None:
@@ -217,7 +219,7 @@ class FileCache:
         if type(found) is int and found >= 0:
             return found
         counted = tokens.count(text, model)
-        if self.store is not None and (self.part is None or n % self.part[1] == self.part[0]):
+        if self.store is not None and self._owns(n):
             self._counts[n][k] = counted
             self._counts_dirty.add(n)
         return counted

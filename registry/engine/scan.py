@@ -191,7 +191,7 @@ def carried_since(root: Path, old: str, new: str, memo: dict[Any, Any]) -> dict[
     unit resolves from (a shared file: none hold; its prompt folder: its own do not). When
     `old` is not on that line (a rebase, an amend, a reset), or a merge names no files, none
     hold: they are walked again."""
-    from registry.resolve.registry import SHARED
+    from registry.resolve.registry import shared_file
 
     commits = _first_parent_since(root, old, new)
     if commits is None:
@@ -201,7 +201,7 @@ def carried_since(root: Path, old: str, new: str, memo: dict[Any, Any]) -> dict[
         if len(parents) > 1 and not files:
             return {}  # a merge whose files this git does not name: cannot tell
         for rel in files:
-            if any(rel == p or rel.startswith(p + "/") for p in SHARED):
+            if shared_file(rel):
                 return {}
             pid = scope_of(rel)
             if pid is not None:

@@ -268,10 +268,12 @@ def _diff_out(
     """A unit diff as numbers: its fingerprints in the table of fingerprints, its field
     changes in the table of distinct ones (a text diff without the headers that name this
     pair and prompt, rebuilt on reading), and its own origins."""
+    from registry.diff.units import text_headers
+
     out = []
     for x in d.differences:
         text, bare = x.text_diff, False
-        if text is not None and text[:2] == _headers(labels, x.prompt, x.field):
+        if text is not None and text[:2] == text_headers(*labels, x.path):
             text, bare = text[2:], True
         out.append([x.field, _value_out(x.a), _value_out(x.b), text, bare, list(x.keys)])
     key = json.dumps(out, separators=(",", ":"), ensure_ascii=False, check_circular=False)
@@ -282,15 +284,10 @@ def _diff_out(
     return [d.prompt, d.status, fp_a, fp_b, number, origins]
 
 
-def _headers(labels: tuple[str, str], prompt: str, field: str) -> list[str]:
-    path = f"prompts.{prompt}" + (f".{field}" if field else "")
-    return [f"--- {labels[0]}:{path}", f"+++ {labels[1]}:{path}"]
-
-
 def _diff_in(
     raw: list[Any], labels: tuple[str, str], fps: list[str], changes: list[Any]
 ) -> UnitDiff:
-    from registry.diff.units import Difference, UnitDiff
+    from registry.diff.units import Difference, UnitDiff, text_headers
 
     prompt, status, fp_a, fp_b, number, origins = raw
     if not 0 <= number < len(changes) or len(changes[number]) != len(origins):
@@ -299,20 +296,19 @@ def _diff_in(
         raise ValueError("a fingerprint index out of range")
     differences = []
     for (field, a, b, text, bare, keys), (oa, ob) in zip(changes[number], origins, strict=True):
-        if bare and text is not None:
-            text = _headers(labels, prompt, field) + text
-        differences.append(
-            Difference(
-                prompt,
-                field,
-                _value_in(a),
-                _value_in(b),
-                tuple(oa) if oa is not None else None,
-                tuple(ob) if ob is not None else None,
-                text,
-                tuple(keys),
-            )
+        x = Difference(
+            prompt,
+            field,
+            _value_in(a),
+            _value_in(b),
+            tuple(oa) if oa is not None else None,
+            tuple(ob) if ob is not None else None,
+            text,
+            tuple(keys),
         )
+        if bare and text is not None:
+            x.text_diff = text_headers(*labels, x.path) + text
+        differences.append(x)
     return UnitDiff(
         prompt,
         status,

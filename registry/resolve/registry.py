@@ -33,6 +33,11 @@ PARTIALS = "prompts/_partials"
 SHARED = ("environments", "prompts/_partials", "registry.yaml")  # what every unit depends on
 
 
+def shared_file(rel: str) -> bool:
+    """Whether every unit depends on the file at `rel` (registry-relative)."""
+    return any(rel == p or rel.startswith(p + "/") for p in SHARED)
+
+
 def _yaml(rel: str) -> bool:
     """Named like a YAML file, in any letter case."""
     return rel.lower().endswith((".yaml", ".yml"))
